@@ -1,0 +1,59 @@
+# Case Tracker — developer and CI entry points.
+#
+#   make run     create the venv, compile translations, migrate, load demo data,
+#                serve on http://127.0.0.1:5000
+#   make test    run the test suite (PYTEST_ARGS="-k foo -x" to pass options)
+#   make lint    ruff check
+#   make clean   remove caches and compiled catalogs (keeps .venv; see distclean)
+
+VENV ?= .venv
+PY = $(VENV)/bin/python
+PYTHON ?= python3
+PYTEST_ARGS ?=
+STAMP = $(VENV)/.installed
+TRANSLATIONS_DIR = tracker/translations
+
+# Config for the local commands (run, db upgrade, demo).
+RUN_ENV = TRACKER_CONFIG=development
+
+.PHONY: all venv install translations run test lint clean distclean
+
+all: test
+
+venv: $(STAMP)
+
+install: $(STAMP)
+
+# Reinstall only when the requirements change (or the venv is new).
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+translations: $(STAMP)
+	@if [ -d $(TRANSLATIONS_DIR) ] && ls $(TRANSLATIONS_DIR)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+		echo "$(VENV)/bin/pybabel compile -d $(TRANSLATIONS_DIR) -f -q"; \
+		$(VENV)/bin/pybabel compile -d $(TRANSLATIONS_DIR) -f -q; \
+	else \
+		echo "no message catalogs under $(TRANSLATIONS_DIR), skipping compile"; \
+	fi
+
+run: venv translations
+	mkdir -p instance
+	$(RUN_ENV) FLASK_APP=wsgi $(VENV)/bin/flask db upgrade
+	$(RUN_ENV) $(VENV)/bin/flask --app wsgi tracker demo
+	$(RUN_ENV) $(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+test: venv translations
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis test-artifacts
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find $(TRANSLATIONS_DIR) -name '*.mo' -delete 2>/dev/null || true
+
+distclean: clean
+	rm -rf $(VENV)

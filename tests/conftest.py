@@ -1,0 +1,232 @@
+"""Fixtures: every database test runs on SQLite (a file) and on a real PostgreSQL server."""
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from werkzeug.serving import make_server
+
+from pgcluster import ThrowawayCluster, find_pg_bindir
+from tests.factories import PASSWORD, gen_case, gen_cast, gen_user
+from tracker import create_app, demo
+from tracker.extensions import db
+from tracker.models import Role, User
+
+BACKENDS = ("sqlite", "postgresql")
+REQUIRE_PG = os.environ.get("TRACKER_REQUIRE_PG") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_pg_skip_reason: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say loudly when the PostgreSQL half of the suite did not run."""
+    if _pg_skip_reason:
+        terminalreporter.write_sep("!", "PostgreSQL tests were SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(_pg_skip_reason[0])
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory) -> Iterator[ThrowawayCluster | None]:
+    """A throwaway PostgreSQL cluster for the whole run (TEST_PG_URL_BASE overrides it)."""
+    if find_pg_bindir() is None:
+        reason = "no PostgreSQL server binaries found (install postgresql or set PG_BINDIR)"
+        if REQUIRE_PG:
+            pytest.fail(reason + " and TRACKER_REQUIRE_PG=1")
+        _pg_skip_reason.append(reason)
+        yield None
+        return
+    cluster = ThrowawayCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+class DatabaseFactory:
+    """Makes fresh, migrated databases on one backend."""
+
+    def __init__(self, backend: str, tmp_dir: Path, cluster: ThrowawayCluster | None) -> None:
+        self.backend = backend
+        self.tmp_dir = tmp_dir
+        self.cluster = cluster
+
+    def new_url(self, label: str) -> str:
+        """An empty database: a new SQLite file or a new PostgreSQL database."""
+        name = f"{label}_{uuid.uuid4().hex[:8]}"
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.tmp_dir / (name + '.db')}"
+        return self.cluster.create_database(name)
+
+    def drop(self, url: str) -> None:
+        """Remove a database made by new_url."""
+        if self.backend == "postgresql":
+            self.cluster.drop_database(url.rsplit("/", 1)[1])
+
+    def migrated_app(self, label: str, **overrides):
+        """An app on a new database whose schema came from the migrations."""
+        url = self.new_url(label)
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, **overrides)
+        with app.app_context():
+            flask_migrate.upgrade()
+            db.engine.dispose()
+        return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request, pg_cluster) -> str:
+    """The database backend of this part of the run."""
+    if request.param == "postgresql" and pg_cluster is None:
+        pytest.skip("PostgreSQL not available: " + _pg_skip_reason[0])
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def databases(backend, pg_cluster, tmp_path_factory) -> DatabaseFactory:
+    """Fresh databases on the current backend."""
+    return DatabaseFactory(backend, tmp_path_factory.mktemp(f"db-{backend}"), pg_cluster)
+
+
+@pytest.fixture(scope="session")
+def session_app(databases):
+    """One migrated database and app per backend, shared by the rolled-back tests."""
+    return databases.migrated_app("tracker_test")
+
+
+@pytest.fixture
+def app(session_app) -> Iterator:
+    """The app with an application context pushed."""
+    with session_app.app_context():
+        yield session_app
+
+
+@pytest.fixture
+def db_session(app) -> Iterator:
+    """A transaction per test, rolled back at the end; commits inside the test only release a SAVEPOINT."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    scoped = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+    original = db.session
+    db.session = scoped
+    try:
+        yield scoped
+    finally:
+        scoped.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    """A test client whose requests share the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(db_session):
+    """Build an account: make_user("officer")."""
+    return gen_user
+
+
+@pytest.fixture
+def cast(db_session):
+    """An officer, an applicant, an enterprise user and three experts."""
+    return gen_cast()
+
+
+@pytest.fixture
+def make_case(db_session, cast):
+    """File a case and drive it to a state: make_case("arbitration", state="sampling")."""
+
+    def build(kind="complaint", state=None, *, cast_override=None, **kwargs):
+        return gen_case(cast_override or cast, kind, state, **kwargs)
+
+    return build
+
+
+@pytest.fixture
+def login_as(client, db_session):
+    """Log the test client in as a new user of the role, or as the given user."""
+
+    def login(role_or_user) -> User:
+        user = role_or_user if isinstance(role_or_user, User) else gen_user(Role(role_or_user))
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return login
+
+
+@dataclass
+class LiveServer:
+    """A real HTTP server on loopback with demo data, for the browser tests."""
+
+    url: str
+    app: object
+    logins: dict[str, tuple[str, str]]
+
+
+@pytest.fixture(scope="session")
+def live_server(databases) -> Iterator[LiveServer]:
+    """The app served by werkzeug in a thread, on its own migrated database with CSRF on."""
+    app = databases.migrated_app("tracker_e2e", WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        rows = demo.load(db.session, app.extensions["password_hasher"])
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(
+            url=f"http://127.0.0.1:{server.server_port}",
+            app=app,
+            logins={role: (email, password) for role, email, password in rows},
+        )
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs the chromium package")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium) -> Iterator:
+    """A fresh browser context (cookies, storage) per test, in Chinese like most visitors."""
+    context = chromium.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        yield page
+    finally:
+        context.close()

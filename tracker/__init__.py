@@ -1,0 +1,80 @@
+"""Case Tracker: the application factory."""
+
+import os
+
+from flask import Flask, current_app, request, session
+
+from config import CONFIGS
+from tracker.database import configure_engine
+from tracker.extensions import babel, csrf, db, login_manager, migrate
+from tracker.security import make_password_hasher
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers and commands, in that order."""
+    app = Flask(__name__, template_folder=TEMPLATES_DIR, instance_relative_config=True)
+    config_class = CONFIGS[config_name or os.environ.get("TRACKER_CONFIG", "production")]
+    config_class.check()
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def select_locale() -> str:
+    """Simplified Chinese unless the visitor chose English."""
+    chosen = session.get("lang") or request.cookies.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions and configure the engine for its dialect."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.extensions["password_hasher"] = make_password_hasher(
+        app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_COST"]
+    )
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach the web layer."""
+    from tracker.web import auth, cases, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(cases.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Turn domain errors and HTTP errors into pages (or JSON for the API)."""
+    from tracker.web import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask tracker ...` commands."""
+    from tracker import commands
+
+    app.cli.add_command(commands.tracker_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates use to render (never to decide)."""
+    from tracker.web import presentation
+
+    presentation.register(app)

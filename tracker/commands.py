@@ -1,0 +1,107 @@
+"""`flask --app wsgi tracker ...`: audit verification, the deadline sweep, calendar years, demo data, the outbox."""
+
+import sys
+from datetime import date, datetime
+
+import click
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker import audit, deadlines, demo, notifications
+from tracker.extensions import db
+from tracker.models import CalendarDay, CalendarYear, utcnow
+
+
+@click.group("tracker")
+def tracker_cli() -> None:
+    """Case Tracker administration."""
+
+
+@tracker_cli.command("audit-verify")
+def audit_verify() -> None:
+    """Verify every case's audit chain; exit 1 at the first broken link, naming the case and event."""
+    checked = 0
+    for case_number, chain_break in audit.verify_chains(db.session):
+        if chain_break is not None:
+            click.echo(f"BROKEN: {chain_break}", err=True)
+            sys.exit(1)
+        checked += 1
+    click.echo(f"OK: {checked} case chains verified")
+
+
+@tracker_cli.command("sweep")
+@click.option("--now", "now_text", help="Pretend it is this UTC time (ISO 8601), for replaying a missed day.")
+def sweep(now_text: str | None) -> None:
+    """Mark overdue deadlines and escalate them; safe to run often and from several hosts."""
+    now = datetime.fromisoformat(now_text) if now_text else utcnow()
+    if now.tzinfo is None:
+        raise click.BadParameter("give a timezone, e.g. 2026-12-01T00:00:00+00:00", param_hint="--now")
+    total_cases = total_deadlines = 0
+    fixed = deadlines.recompute_pending(db.session)
+    db.session.commit()
+    while True:
+        try:
+            result = deadlines.sweep_overdue(db.session, now=now)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            continue
+        if not result.cases:
+            break
+        total_cases += len(result.cases)
+        total_deadlines += result.deadlines
+    click.echo(f"swept: {total_deadlines} overdue deadlines on {total_cases} cases; {fixed} pending dates fixed")
+
+
+@tracker_cli.command("calendar-year")
+@click.argument("year", type=int)
+@click.option("--holiday", "holidays", multiple=True, help="A weekday off (YYYY-MM-DD[=name]); repeatable.")
+@click.option("--workday", "workdays", multiple=True, help="An adjusted working weekend day (YYYY-MM-DD[=name]).")
+@click.option("--complete/--draft", default=False, help="Use the year for deadlines (only once it is all entered).")
+def calendar_year(year: int, holidays: tuple[str, ...], workdays: tuple[str, ...], complete: bool) -> None:
+    """Enter a year's holidays and adjusted working days when the calendar package does not know it yet."""
+    entry = db.session.get(CalendarYear, year) or CalendarYear(year=year)
+    db.session.add(entry)
+    for values, is_working in ((holidays, False), (workdays, True)):
+        for value in values:
+            day_text, _, name = value.partition("=")
+            try:
+                day = date.fromisoformat(day_text)
+            except ValueError:
+                raise click.BadParameter(f"{day_text!r} is not a date (YYYY-MM-DD)") from None
+            if day.year != year:
+                raise click.BadParameter(f"{day} is not in {year}")
+            row = db.session.get(CalendarDay, day) or CalendarDay(day=day, year=year)
+            row.is_working_day = is_working
+            row.name = name or None
+            db.session.add(row)
+    entry.complete = complete
+    entry.updated_at = utcnow()
+    db.session.flush()
+    fixed = deadlines.recompute_pending(db.session) if complete else 0
+    if complete:
+        deadlines.resolve_alert(db.session, f"calendar:{year}")
+    db.session.commit()
+    days = db.session.scalars(select(CalendarDay).where(CalendarDay.year == year)).all()
+    click.echo(f"{year}: {len(days)} exceptions, {'complete' if complete else 'draft'}; {fixed} pending deadlines dated")
+
+
+@tracker_cli.command("demo")
+def load_demo() -> None:
+    """Create one account per role and cases of every kind in many states (once)."""
+    logins = demo.load(db.session, current_app.extensions["password_hasher"])
+    if logins is None:
+        click.echo("demo data already loaded")
+        return
+    db.session.commit()
+    click.echo("demo accounts (e-mail / password):")
+    for role, email, password in logins:
+        click.echo(f"  {role:<11} {email:<28} {password}")
+
+
+@tracker_cli.command("send-outbox")
+def send_outbox() -> None:
+    """Send queued notifications (SMTP when MAIL_SERVER is set, otherwise print them)."""
+    sent = notifications.send_pending(db.session, current_app.config)
+    click.echo(f"sent {sent} messages")

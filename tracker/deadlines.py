@@ -1,0 +1,281 @@
+"""Statutory clocks: start, pause, resume and stop them, and sweep what has become overdue (DESIGN §3)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import audit
+from tracker.models import (
+    Alert,
+    Case,
+    Deadline,
+    DeadlinePause,
+    DeadlineStatus,
+    OutboxMessage,
+    Role,
+    RuleSet,
+    User,
+    Visibility,
+    utcnow,
+)
+from tracker.working_days import CalendarUnavailable, WorkingCalendar
+
+#: In a row's stop list: every clock of the case.
+ALL_CLOCKS = "*"
+
+
+class NoRuleSetInForce(LookupError):
+    """No rule set is effective on the filing date."""
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """A deadline a transition can start: how it is counted and who must act."""
+
+    name: str
+    label: object
+    #: RuleSet attribute holding the length, or None when the due date is agreed (data["report_due_on"]).
+    rule_attribute: str | None
+    counting: str
+    responsible: str
+
+
+CLOCKS: dict[str, ClockSpec] = {
+    spec.name: spec
+    for spec in [
+        ClockSpec("acceptance", _l("Decide to accept or refuse"), "acceptance_working_days", "working", "officer"),
+        ClockSpec("enterprise_response", _l("Enterprise answers the complaint"),
+                  "enterprise_response_working_days", "working", "enterprise"),
+        ClockSpec("mediation", _l("Mediation concludes"), "mediation_working_days", "working", "officer"),
+        ClockSpec("mediation_notice", _l("Tell both parties that mediation ended"),
+                  "mediation_notice_working_days", "working", "officer"),
+        ClockSpec("report", _l("Report due as agreed in the commission"), None, "calendar", "officer"),
+        ClockSpec("objection", _l("Objection period for the report"), "objection_days", "calendar", "parties"),
+    ]
+}
+
+OPEN_STATUSES = (DeadlineStatus.RUNNING, DeadlineStatus.PAUSED)
+
+
+def rule_set_in_force(session: Session, on: date) -> RuleSet:
+    """The newest rule set effective on the given day."""
+    rule_set = session.scalars(
+        select(RuleSet).where(RuleSet.effective_from <= on).order_by(RuleSet.effective_from.desc()).limit(1)
+    ).first()
+    if rule_set is None:
+        raise NoRuleSetInForce(f"no rule set is in force on {on}")
+    return rule_set
+
+
+def raise_alert(session: Session, key: str, message: str) -> None:
+    """Open an alert for the administrators unless one with this key is open already."""
+    with session.no_autoflush:
+        already_open = session.scalars(
+            select(Alert.id).where(Alert.key == key, Alert.resolved_at.is_(None)).limit(1)
+        ).first()
+    pending = any(isinstance(item, Alert) and item.key == key for item in session.new)
+    if already_open is None and not pending:
+        session.add(Alert(key=key, message=message))
+
+
+def _add_days(calendar: WorkingCalendar, counting: str, start: date, days: int) -> date:
+    if counting == "working":
+        return calendar.add_working_days(start, days)
+    return start + timedelta(days=days)
+
+
+def _days_between(calendar: WorkingCalendar, counting: str, start: date, end: date) -> int:
+    if counting == "working":
+        return calendar.working_days_between(start, end)
+    return max((end - start).days, 0)
+
+
+def recompute_due_date(session: Session, deadline: Deadline, calendar: WorkingCalendar) -> None:
+    """Derive the due date from the start, the length and every finished pause; pending if a year is unknown."""
+    try:
+        paused_days = 0
+        for pause in deadline.pauses:
+            if pause.resumed_on is not None:
+                pause.days_added = _days_between(calendar, deadline.counting, pause.paused_on, pause.resumed_on)
+                paused_days += pause.days_added
+        deadline.paused_days = paused_days
+        if deadline.length_days is None:
+            base_due = deadline.due_on if not deadline.calendar_pending else None
+            deadline.due_on = base_due
+        else:
+            deadline.due_on = _add_days(
+                calendar, deadline.counting, deadline.started_on, deadline.length_days + paused_days
+            )
+        deadline.calendar_pending = False
+    except CalendarUnavailable as missing:
+        deadline.due_on = None
+        deadline.calendar_pending = True
+        raise_alert(
+            session,
+            f"calendar:{missing.year}",
+            f"Working-day calendar for {missing.year} is missing: deadlines reaching it are pending "
+            f"until an administrator enters that year's holidays and adjusted working days.",
+        )
+
+
+def start_clock(
+    session: Session,
+    case: Case,
+    clock: str,
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    agreed_due_on: date | None = None,
+) -> Deadline:
+    """Start one of the case's clocks under the case's own rule set."""
+    spec = CLOCKS[clock]
+    length = getattr(case.rule_set, spec.rule_attribute) if spec.rule_attribute else None
+    deadline = Deadline(
+        clock=spec.name,
+        counting=spec.counting,
+        length_days=length,
+        started_on=today,
+        due_on=agreed_due_on,
+        responsible=spec.responsible,
+        status=DeadlineStatus.RUNNING,
+        paused_days=0,
+        calendar_pending=False,
+    )
+    deadline.case = case
+    session.add(deadline)
+    recompute_due_date(session, deadline, calendar)
+    return deadline
+
+
+def open_deadlines(case: Case, clock: str | None = None) -> list[Deadline]:
+    """The case's running or paused clocks, optionally only those of one name."""
+    return [
+        deadline
+        for deadline in case.deadlines
+        if deadline.status in OPEN_STATUSES and (clock is None or clock == ALL_CLOCKS or deadline.clock == clock)
+    ]
+
+
+def pause_clock(session: Session, case: Case, clock: str, *, today: date) -> None:
+    """Stop a running clock from counting until it resumes."""
+    for deadline in open_deadlines(case, clock):
+        if deadline.status == DeadlineStatus.RUNNING:
+            deadline.status = DeadlineStatus.PAUSED
+            pause = DeadlinePause(paused_on=today)
+            pause.deadline = deadline
+            session.add(pause)
+
+
+def resume_clock(session: Session, case: Case, clock: str, *, today: date, calendar: WorkingCalendar) -> None:
+    """Resume a paused clock; its due date moves by the working days the pause lasted."""
+    for deadline in open_deadlines(case, clock):
+        if deadline.status == DeadlineStatus.PAUSED:
+            deadline.pauses[-1].resumed_on = today
+            deadline.status = DeadlineStatus.RUNNING
+            recompute_due_date(session, deadline, calendar)
+
+
+def stop_clock(case: Case, clock: str, *, now: datetime) -> None:
+    """Mark a clock met (the step it measured happened)."""
+    for deadline in open_deadlines(case, clock):
+        deadline.status = DeadlineStatus.MET
+        deadline.met_at = now
+        if deadline.pauses and deadline.pauses[-1].resumed_on is None:
+            deadline.pauses[-1].resumed_on = now.date()
+
+
+def recompute_pending(session: Session) -> int:
+    """After an administrator completes a calendar year, give pending deadlines their due dates."""
+    calendar = WorkingCalendar.from_session(session)
+    pending = session.scalars(
+        select(Deadline).where(Deadline.calendar_pending.is_(True), Deadline.status.in_(OPEN_STATUSES))
+    ).all()
+    fixed = 0
+    for deadline in pending:
+        recompute_due_date(session, deadline, calendar)
+        fixed += not deadline.calendar_pending
+    return fixed
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep marked."""
+
+    cases: list[str]
+    deadlines: int
+
+
+def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> SweepResult:
+    """Mark running clocks whose due date has passed, one audit event and one escalation per case.
+
+    Reads only deadlines through the (status, due_on) index; locks the cases it handles with
+    SKIP LOCKED on PostgreSQL so that concurrent sweeps share the work instead of repeating it.
+    SQLite serialises writers (BEGIN IMMEDIATE), and the overdue_at check keeps repeats idempotent.
+    """
+    today = now.date()
+    due = (
+        select(Deadline.case_id)
+        .where(
+            Deadline.status == DeadlineStatus.RUNNING,
+            Deadline.due_on < today,
+            Deadline.overdue_at.is_(None),
+        )
+        .distinct()
+    )
+    cases = session.scalars(
+        select(Case).where(Case.id.in_(due)).order_by(Case.id).limit(batch_size).with_for_update(skip_locked=True)
+    ).all()
+    escalation_recipients = session.scalars(
+        select(User.email).where(User.role == Role.ADMIN, User.active.is_(True))
+    ).all()
+    marked = 0
+    marked_cases: list[str] = []
+    for case in cases:
+        overdue = [
+            deadline
+            for deadline in case.deadlines
+            if deadline.status == DeadlineStatus.RUNNING
+            and deadline.due_on is not None
+            and deadline.due_on < today
+            and deadline.overdue_at is None
+        ]
+        if not overdue:
+            continue
+        for deadline in overdue:
+            deadline.overdue_at = now
+        marked += len(overdue)
+        marked_cases.append(case.number)
+        audit.record(
+            session,
+            case,
+            actor=None,
+            action="deadline_overdue",
+            body={"clocks": [{"clock": d.clock, "due_on": d.due_on.isoformat()} for d in overdue]},
+            visibility=Visibility.PARTIES,
+            from_state=case.state,
+            to_state=case.state,
+            now=now,
+        )
+        recipients = set(escalation_recipients)
+        if case.assigned_officer is not None:
+            recipients.add(case.assigned_officer.email)
+        clocks = ", ".join(f"{d.clock} (due {d.due_on.isoformat()})" for d in overdue)
+        for recipient in sorted(recipients):
+            session.add(
+                OutboxMessage(
+                    recipient=recipient,
+                    subject=f"[Case Tracker] Overdue: {case.number}",
+                    body=f"Case {case.number} has missed: {clocks}.",
+                    case_id=case.id,
+                )
+            )
+    return SweepResult(cases=marked_cases, deadlines=marked)
+
+
+def resolve_alert(session: Session, key: str, *, now: datetime | None = None) -> None:
+    """Close the open alert with this key (e.g. once a calendar year is entered)."""
+    for alert in session.scalars(select(Alert).where(Alert.key == key, Alert.resolved_at.is_(None))):
+        alert.resolved_at = now or utcnow()

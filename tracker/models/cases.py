@@ -1,0 +1,173 @@
+"""Cases, their expert panels and the counters behind their numbers."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime, utcnow
+from tracker.models.users import Enterprise, User
+
+
+class CaseKind(StrEnum):
+    """The four kinds of case (DESIGN §2)."""
+
+    COMPLAINT = "complaint"
+    QUALITY_APPEAL = "quality_appeal"
+    ARBITRATION = "arbitration"
+    APPRAISAL = "appraisal"
+
+
+#: Prefix of each kind's case number: 投诉, 申诉, 仲裁, 鉴定.
+CASE_NUMBER_PREFIX = {
+    CaseKind.COMPLAINT: "TS",
+    CaseKind.QUALITY_APPEAL: "SS",
+    CaseKind.ARBITRATION: "ZC",
+    CaseKind.APPRAISAL: "JD",
+}
+
+_state_write_allowed: ContextVar[bool] = ContextVar("state_write_allowed", default=False)
+
+
+class StateWriteRefused(RuntimeError):
+    """Raised when code outside the workflow tries to set a case's state."""
+
+
+@contextmanager
+def state_write() -> Iterator[None]:
+    """Open the only door to the state column; used by the workflow alone."""
+    token = _state_write_allowed.set(True)
+    try:
+        yield
+    finally:
+        _state_write_allowed.reset(token)
+
+
+class Case(db.Model):
+    """One complaint, appeal, arbitration inspection or appraisal request."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Human-readable and unique, e.g. TS-2026-000123.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    #: SHA-256 of the public access code (the code has ~50 bits of entropy, so a fast hash suffices).
+    access_code_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    #: Written only by tracker.workflow (see state_write).
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    #: Optimistic lock: every UPDATE checks and bumps it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_sets.id"))
+
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The case this one grew from (e.g. an appraisal requested after failed mediation).
+    related_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    product_name: Mapped[str] = mapped_column(String(200))
+    product_model: Mapped[str | None] = mapped_column(String(100))
+    product_batch: Mapped[str | None] = mapped_column(String(100))
+    production_date: Mapped[date | None] = mapped_column(Date)
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    purchase_place: Mapped[str | None] = mapped_column(String(200))
+    amount_paid: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    #: Traceability / anti-counterfeit verification mark code printed on the product, if any.
+    mark_code: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(64))
+    issue: Mapped[str | None] = mapped_column(String(64))
+    narrative: Mapped[str] = mapped_column(Text)
+    remedy_sought: Mapped[str | None] = mapped_column(Text)
+
+    #: Version of the privacy notice the applicant accepted.
+    consent_privacy_version: Mapped[str | None] = mapped_column(String(20))
+    consent_forward_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    #: Coded reason when refused (DESIGN §3, art. 15).
+    refusal_code: Mapped[str | None] = mapped_column(String(40))
+    #: Outcome of a decided appeal or a settled complaint.
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    #: Date an inspection or appraisal report reached the parties; starts the objection window.
+    report_issued_on: Mapped[date | None] = mapped_column(Date)
+
+    #: Hash of the newest audit event, so that cutting events off the end of the chain is detected too.
+    audit_head_hash: Mapped[str | None] = mapped_column(String(64))
+
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when an officer accepts the case; from then on the enterprise named in it can see it.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rule_set: Mapped["RuleSet"] = relationship()  # noqa: F821 - resolved by the registry
+    applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
+    enterprise: Mapped[Enterprise | None] = relationship()
+    assigned_officer: Mapped[User | None] = relationship(foreign_keys=[assigned_officer_id])
+    related_case: Mapped["Case | None"] = relationship(remote_side=[id])
+    panel: Mapped[list["PanelMember"]] = relationship(
+        back_populates="case", order_by="PanelMember.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @validates("state")
+    def _only_the_workflow_writes_state(self, key: str, value: str) -> str:
+        """Keep the state column's single writer honest at run time."""
+        if not _state_write_allowed.get():
+            raise StateWriteRefused("a case's state changes only through tracker.workflow.fire")
+        return value
+
+    @property
+    def active_panel(self) -> list["PanelMember"]:
+        """Panel members who have not recused."""
+        return [member for member in self.panel if member.recused_at is None]
+
+    def __repr__(self) -> str:
+        return f"<Case {self.number} {self.kind} {self.state}>"
+
+
+class PanelMember(db.Model):
+    """An expert appointed to review a case; recusal keeps the row and ends the membership."""
+
+    __tablename__ = "panel_members"
+    __table_args__ = (UniqueConstraint("case_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recusal_reason: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="panel")
+    expert: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PanelMember case={self.case_id} expert={self.expert_id}>"
+
+
+class CaseNumberCounter(db.Model):
+    """Last number handed out per prefix and year, incremented atomically."""
+
+    __tablename__ = "case_number_counters"
+
+    prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,51 @@
+"""Password hashing and access codes."""
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+#: No 0/O, 1/I/L: codes are read off paper and typed on phones.
+ACCESS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def make_password_hasher(time_cost: int, memory_cost: int) -> PasswordHasher:
+    """argon2id with the configured cost."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
+
+
+def hash_password(hasher: PasswordHasher, password: str) -> str:
+    """Hash a password for storage."""
+    return hasher.hash(password)
+
+
+def verify_password(hasher: PasswordHasher, stored_hash: str, password: str) -> bool:
+    """Check a password against its stored hash without raising."""
+    try:
+        return hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_access_code() -> str:
+    """A 10-character public access code (about 49 bits), shown once to the applicant."""
+    raw = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_access_code(code: str) -> str:
+    """Accept lower case, spaces and a missing dash."""
+    cleaned = "".join(ch for ch in code.upper() if ch in ACCESS_CODE_ALPHABET)
+    return f"{cleaned[:5]}-{cleaned[5:]}"
+
+
+def hash_access_code(code: str) -> str:
+    """SHA-256 of the normalised code; its entropy and the lookup throttle make a slow hash unnecessary."""
+    return hashlib.sha256(normalise_access_code(code).encode()).hexdigest()
+
+
+def access_code_matches(stored_hash: str, code: str) -> bool:
+    """Constant-time comparison of a typed code with the stored hash."""
+    return hmac.compare_digest(stored_hash, hash_access_code(code))

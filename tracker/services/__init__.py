@@ -1,0 +1,1 @@
+"""Domain verbs: they take the actor explicitly, flush at most, and never commit."""

@@ -1,0 +1,63 @@
+"""Who may see which case: the one place that answers it, for pages, downloads and the API."""
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from tracker.models import Case, PanelMember, Role, SecurityEvent, User
+
+def can_view_case(case: Case, user: User | None) -> bool:
+    """Staff see every case; the applicant theirs; the enterprise once accepted; experts while on the panel."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in (Role.OFFICER, Role.ADMIN):
+        return True
+    if user.role == Role.CONSUMER:
+        return case.applicant_id == user.id
+    if user.role == Role.ENTERPRISE:
+        return (
+            user.enterprise_id is not None
+            and case.enterprise_id == user.enterprise_id
+            and case.accepted_at is not None
+        )
+    if user.role == Role.EXPERT:
+        return any(member.expert_id == user.id for member in case.active_panel)
+    return False
+
+
+def is_staff_viewer(user: User | None) -> bool:
+    """Staff read staff-only events and internal notes."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role in (Role.OFFICER, Role.ADMIN)
+
+
+def visible_cases(user: User) -> Select:
+    """The query of every case the user may list, newest first."""
+    query = select(Case).order_by(Case.filed_at.desc(), Case.id.desc())
+    if user.role in (Role.OFFICER, Role.ADMIN):
+        return query
+    if user.role == Role.CONSUMER:
+        return query.where(Case.applicant_id == user.id)
+    if user.role == Role.ENTERPRISE:
+        if user.enterprise_id is None:
+            return query.where(false())
+        return query.where(Case.enterprise_id == user.enterprise_id, Case.accepted_at.is_not(None))
+    if user.role == Role.EXPERT:
+        panel_cases = select(PanelMember.case_id).where(
+            PanelMember.expert_id == user.id, PanelMember.recused_at.is_(None)
+        )
+        return query.where(Case.id.in_(panel_cases))
+    return query.where(false())
+
+
+def log_refused_access(
+    session: Session, user: User | None, target: str, *, remote_addr: str | None, detail: str | None = None
+) -> None:
+    """Record an attempt to reach a case the user may not see (answered with a 404)."""
+    session.add(
+        SecurityEvent(
+            kind="access_denied",
+            user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
+            target=target[:300],
+            remote_addr=remote_addr,
+            detail=detail,
+        )
+    )

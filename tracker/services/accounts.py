@@ -1,0 +1,76 @@
+"""Accounts: creating users, checking passwords, recording logins."""
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.models import Enterprise, Role, SecurityEvent, User, utcnow
+from tracker.security import hash_password, verify_password
+
+
+class AccountError(ValueError):
+    """An account cannot be created as asked."""
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively."""
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    enterprise: Enterprise | None = None,
+    specialty: str | None = None,
+) -> User:
+    """Create an account with one role; enterprise users must name their enterprise."""
+    email = normalise_email(email)
+    if role == Role.ENTERPRISE and enterprise is None:
+        raise AccountError("an enterprise user belongs to an enterprise")
+    if role != Role.ENTERPRISE and enterprise is not None:
+        raise AccountError("only enterprise users belong to an enterprise")
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError("an account with this e-mail address exists")
+    user = User(
+        email=email,
+        password_hash=hash_password(hasher, password),
+        role=str(role),
+        display_name=display_name,
+        enterprise=enterprise,
+        specialty=specialty,
+        active=True,
+    )
+    session.add(user)
+    return user
+
+
+def authenticate(
+    session: Session,
+    hasher: PasswordHasher,
+    email: str,
+    password: str,
+    *,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+) -> User | None:
+    """Return the active user with these credentials, or None (and log the failure)."""
+    user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+    if user is not None and user.active and verify_password(hasher, user.password_hash, password):
+        user.last_login_at = now or utcnow()
+        return user
+    session.add(
+        SecurityEvent(
+            kind="login_failed",
+            user_id=user.id if user is not None else None,
+            target=normalise_email(email)[:300],
+            remote_addr=remote_addr,
+        )
+    )
+    return None

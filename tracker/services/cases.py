@@ -1,0 +1,172 @@
+"""Filing cases, numbering them, advancing them and appointing their experts."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tracker import audit, deadlines, workflow
+from tracker.models import (
+    CASE_NUMBER_PREFIX,
+    Case,
+    CaseKind,
+    CaseNumberCounter,
+    PanelMember,
+    Role,
+    User,
+    Visibility,
+    utcnow,
+)
+from tracker.security import hash_access_code, new_access_code
+
+#: Case fields a filing may set; everything else belongs to the procedure.
+FILING_FIELDS = (
+    "enterprise_id",
+    "product_name",
+    "product_model",
+    "product_batch",
+    "production_date",
+    "purchase_date",
+    "purchase_place",
+    "amount_paid",
+    "mark_code",
+    "category",
+    "issue",
+    "narrative",
+    "remedy_sought",
+    "consent_privacy_version",
+    "consent_forward_contact",
+    "consent_publish",
+    "related_case_id",
+)
+
+#: Filing fields that identify or describe a person: the audit body holds their digest.
+PERSONAL_FILING_FIELDS = frozenset({"narrative", "remedy_sought", "purchase_place"})
+
+
+class FilingError(ValueError):
+    """A filing lacks what every case needs."""
+
+
+class PanelError(ValueError):
+    """An expert cannot be appointed or recused as asked."""
+
+
+def next_case_number(session: Session, kind: CaseKind, year: int) -> str:
+    """Hand out the next number of the year for this kind, atomically on SQLite and PostgreSQL."""
+    prefix = CASE_NUMBER_PREFIX[kind]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(CaseNumberCounter)
+        .values(prefix=prefix, year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["prefix", "year"])
+    )
+    value = session.execute(
+        update(CaseNumberCounter)
+        .where(CaseNumberCounter.prefix == prefix, CaseNumberCounter.year == year)
+        .values(last_value=CaseNumberCounter.last_value + 1)
+        .returning(CaseNumberCounter.last_value)
+    ).scalar_one()
+    return f"{prefix}-{year}-{value:06d}"
+
+
+def submit_case(
+    session: Session,
+    applicant: User | None,
+    kind: CaseKind,
+    data: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> tuple[Case, str]:
+    """File a case under the rule set in force today; returns the case and its access code (shown once)."""
+    now = now or utcnow()
+    if not str(data.get("product_name") or "").strip():
+        raise FilingError("product_name is required")
+    if not str(data.get("narrative") or "").strip():
+        raise FilingError("narrative is required")
+    unknown = set(data) - set(FILING_FIELDS)
+    if unknown:
+        raise FilingError(f"unknown filing fields: {', '.join(sorted(unknown))}")
+    rule_set = deadlines.rule_set_in_force(session, now.date())
+    access_code = new_access_code()
+    case = Case(
+        number=next_case_number(session, kind, now.year),
+        access_code_hash=hash_access_code(access_code),
+        kind=str(kind),
+        rule_set=rule_set,
+        applicant=applicant,
+        filed_at=now,
+        **{field: data[field] for field in FILING_FIELDS if field in data},
+    )
+    session.add(case)
+    filing_summary = {
+        field: (audit.personal_digest(data[field]) if field in PERSONAL_FILING_FIELDS else data[field])
+        for field in FILING_FIELDS
+        if data.get(field) not in (None, "")
+    }
+    workflow.initialise(session, case, applicant, now=now, body=filing_summary)
+    return case, access_code
+
+
+def advance_case(
+    case: Case,
+    trigger: str,
+    actor: User,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+    **data: Any,
+) -> str:
+    """Take a workflow action; the single entry point the web layer and the CLI use."""
+    return workflow.fire(case, trigger, actor, expected_version=expected_version, now=now, **data)
+
+
+def appoint_expert(
+    session: Session, case: Case, expert: User, actor: User, *, now: datetime | None = None
+) -> PanelMember:
+    """Put an expert on the case's panel; a recused expert cannot come back."""
+    now = now or utcnow()
+    if actor.role != Role.OFFICER:
+        raise PanelError("only an officer appoints experts")
+    if expert.role != Role.EXPERT or not expert.active:
+        raise PanelError("only an active expert can sit on a panel")
+    if any(member.expert_id == expert.id for member in case.panel):
+        raise PanelError("this expert is already on the panel or has recused")
+    member = PanelMember(expert=expert, appointed_at=now)
+    member.case = case
+    session.add(member)
+    audit.record(
+        session, case, actor=actor, action="appoint_expert", body={"expert_id": expert.id},
+        visibility=Visibility.PARTIES, now=now,
+    )
+    return member
+
+
+def recuse_expert(
+    session: Session, case: Case, expert: User, actor: User, reason: str, *, now: datetime | None = None
+) -> None:
+    """An expert with an interest in the dispute leaves the panel (DESIGN §3)."""
+    now = now or utcnow()
+    if not reason.strip():
+        raise PanelError("a recusal needs a reason")
+    member = next((m for m in case.active_panel if m.expert_id == expert.id), None)
+    if member is None:
+        raise PanelError("this expert is not on the panel")
+    if actor.role != Role.OFFICER and actor.id != expert.id:
+        raise PanelError("only the expert or an officer records a recusal")
+    member.recused_at = now
+    member.recusal_reason = reason
+    audit.record(
+        session, case, actor=actor, action="recuse_expert",
+        body={"expert_id": expert.id, "reason": audit.personal_digest(reason)},
+        visibility=Visibility.PARTIES, now=now,
+    )
+
+
+def find_case_by_number(session: Session, number: str) -> Case | None:
+    """Look a case up by its public number."""
+    return session.scalars(select(Case).where(Case.number == number)).first()

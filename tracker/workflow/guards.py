@@ -1,0 +1,192 @@
+"""Guards: pure predicates over (case, actor, data, now) that a transition row names."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from tracker.models import Case, Role, User
+
+#: Refusal grounds of the complaint rules, art. 15 (DESIGN §3).
+REFUSAL_CODES = {
+    "outside_remit": _l("Outside our remit or jurisdiction"),
+    "handled_elsewhere": _l("Already handled by a court, arbitration body, other agency or consumer association"),
+    "not_daily_consumption": _l("Not consumption for daily life"),
+    "time_barred": _l("More than 3 years since the harm was known"),
+    "materials_missing": _l("Required materials missing"),
+    "other_legal_grounds": _l("Other legal grounds"),
+}
+
+#: Outcome codes of an enterprise's response or a mediated agreement (DESIGN §4).
+SETTLEMENT_OUTCOMES = {
+    "explanation": _l("Explanation"),
+    "repair": _l("Repair"),
+    "replacement": _l("Replacement"),
+    "refund": _l("Refund"),
+    "compensation": _l("Compensation"),
+}
+
+#: Decisions on a quality appeal.
+APPEAL_DECISIONS = {
+    "upheld": _l("Upheld"),
+    "overturned": _l("Overturned"),
+    "varied": _l("Varied"),
+}
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """Everything a guard may look at; guards never query the database or read the request."""
+
+    case: Case
+    actor: User
+    data: Mapping[str, Any] = field(default_factory=dict)
+    now: datetime | None = None
+
+    @property
+    def today(self) -> date:
+        """The day the action happens, in UTC."""
+        return self.now.date()
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A named predicate with the message shown when it fails."""
+
+    name: str
+    check: Callable[[GuardContext], bool]
+    message: Any
+
+
+def _text_given(ctx: GuardContext, key: str) -> bool:
+    value = ctx.data.get(key)
+    return isinstance(value, str) and value.strip() != ""
+
+
+def actor_is_applicant(ctx: GuardContext) -> bool:
+    """Only the person who filed the case acts for the applicant."""
+    return ctx.case.applicant_id is not None and ctx.case.applicant_id == ctx.actor.id
+
+
+def actor_is_case_enterprise(ctx: GuardContext) -> bool:
+    """Only users of the enterprise the case names answer it."""
+    return (
+        ctx.actor.role == Role.ENTERPRISE
+        and ctx.case.enterprise_id is not None
+        and ctx.actor.enterprise_id == ctx.case.enterprise_id
+    )
+
+
+def actor_is_party(ctx: GuardContext) -> bool:
+    """The applicant or the enterprise."""
+    return actor_is_applicant(ctx) or actor_is_case_enterprise(ctx)
+
+
+def actor_on_panel(ctx: GuardContext) -> bool:
+    """Only an appointed expert who has not recused gives an opinion."""
+    return any(member.expert_id == ctx.actor.id for member in ctx.case.active_panel)
+
+
+def enterprise_confirmed(ctx: GuardContext) -> bool:
+    """A complaint is routed only to an enterprise an officer has confirmed."""
+    return ctx.case.enterprise is not None and ctx.case.enterprise.confirmed
+
+
+def reason_given(ctx: GuardContext) -> bool:
+    """Requests, objections and endings need a stated reason."""
+    return _text_given(ctx, "reason")
+
+
+def refusal_code_valid(ctx: GuardContext) -> bool:
+    """A refusal names one of the statutory grounds."""
+    return ctx.data.get("refusal_code") in REFUSAL_CODES
+
+
+def settlement_outcome_valid(ctx: GuardContext) -> bool:
+    """A settlement says what the consumer gets."""
+    return ctx.data.get("outcome") in SETTLEMENT_OUTCOMES
+
+
+def appeal_decision_valid(ctx: GuardContext) -> bool:
+    """An appeal is upheld, overturned or varied."""
+    return ctx.data.get("decision") in APPEAL_DECISIONS
+
+
+def report_due_date_agreed(ctx: GuardContext) -> bool:
+    """The commission fixes a report date in the future."""
+    due = ctx.data.get("report_due_on")
+    return isinstance(due, date) and not isinstance(due, datetime) and due > ctx.today
+
+
+def report_reference_given(ctx: GuardContext) -> bool:
+    """An issued report is identified by its reference number."""
+    return _text_given(ctx, "report_reference")
+
+
+def sample_reference_given(ctx: GuardContext) -> bool:
+    """Sealed samples are logged under a reference."""
+    return _text_given(ctx, "sample_reference")
+
+
+def panel_has_expert(ctx: GuardContext) -> bool:
+    """Expert review of a complaint needs at least one appointed expert."""
+    return len(ctx.case.active_panel) >= 1
+
+
+def panel_is_valid(ctx: GuardContext) -> bool:
+    """An appeal or appraisal panel has an odd number of at least three experts (DESIGN §3)."""
+    size = len(ctx.case.active_panel)
+    return size >= 3 and size % 2 == 1
+
+
+def within_reopen_window(ctx: GuardContext) -> bool:
+    """A closed case reopens only within the rule set's window."""
+    closed_at = ctx.case.closed_at
+    if closed_at is None:
+        return False
+    return ctx.now <= closed_at + timedelta(days=ctx.case.rule_set.reopen_window_days)
+
+
+def _objection_window_end(ctx: GuardContext) -> date | None:
+    issued = ctx.case.report_issued_on
+    if issued is None:
+        return None
+    return issued + timedelta(days=ctx.case.rule_set.objection_days)
+
+
+def within_objection_window(ctx: GuardContext) -> bool:
+    """Objections are heard only within the window after the report reached the parties."""
+    end = _objection_window_end(ctx)
+    return end is not None and ctx.today <= end
+
+
+def objection_window_elapsed(ctx: GuardContext) -> bool:
+    """A report becomes final only once nobody can object any more."""
+    end = _objection_window_end(ctx)
+    return end is not None and ctx.today > end
+
+
+GUARDS: dict[str, Guard] = {
+    guard.name: guard
+    for guard in [
+        Guard("actor_is_applicant", actor_is_applicant, _l("Only the applicant can do this.")),
+        Guard("actor_is_case_enterprise", actor_is_case_enterprise, _l("Only the enterprise named in the case can do this.")),
+        Guard("actor_is_party", actor_is_party, _l("Only a party to the case can do this.")),
+        Guard("actor_on_panel", actor_on_panel, _l("Only an expert on this case's panel can do this.")),
+        Guard("enterprise_confirmed", enterprise_confirmed, _l("Confirm the enterprise before routing the case to it.")),
+        Guard("reason_given", reason_given, _l("Please give a reason.")),
+        Guard("refusal_code_valid", refusal_code_valid, _l("Choose one of the listed grounds for refusal.")),
+        Guard("settlement_outcome_valid", settlement_outcome_valid, _l("Choose what the settlement gives the consumer.")),
+        Guard("appeal_decision_valid", appeal_decision_valid, _l("Choose upheld, overturned or varied.")),
+        Guard("report_due_date_agreed", report_due_date_agreed, _l("Enter the report date agreed in the commission; it must be in the future.")),
+        Guard("report_reference_given", report_reference_given, _l("Enter the report's reference number.")),
+        Guard("sample_reference_given", sample_reference_given, _l("Enter the reference of the sealed samples.")),
+        Guard("panel_has_expert", panel_has_expert, _l("Appoint at least one expert first.")),
+        Guard("panel_is_valid", panel_is_valid, _l("The panel needs an odd number of at least three experts.")),
+        Guard("within_reopen_window", within_reopen_window, _l("The period for reopening this case has passed.")),
+        Guard("within_objection_window", within_objection_window, _l("The period for objecting to the report has passed.")),
+        Guard("objection_window_elapsed", objection_window_elapsed, _l("The objection period is still open.")),
+    ]
+}
