@@ -4,11 +4,13 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from werkzeug.serving import make_server
 
 from pgcluster import ThrowawayCluster, find_pg_bindir
@@ -114,12 +116,22 @@ def app(session_app) -> Iterator:
         yield session_app
 
 
-@pytest.fixture
-def db_session(app) -> Iterator:
-    """A transaction per test, rolled back at the end; commits inside the test only release a SAVEPOINT."""
+class ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session picks engines by bind key; a test session must use its one connection."""
+
+    def get_bind(self, *args, **kwargs):
+        """Always the connection holding the test's outer transaction."""
+        return self.bind
+
+
+@contextmanager
+def rolled_back_session() -> Iterator:
+    """Swap db.session for one inside an outer transaction that is rolled back afterwards."""
     connection = db.engine.connect()
     outer = connection.begin()
-    scoped = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+    scoped = db._make_scoped_session(
+        {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession}
+    )
     original = db.session
     db.session = scoped
     try:
@@ -129,6 +141,13 @@ def db_session(app) -> Iterator:
         db.session = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def db_session(app) -> Iterator:
+    """A transaction per test, rolled back at the end; commits inside the test only release a SAVEPOINT."""
+    with rolled_back_session() as scoped:
+        yield scoped
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 
 from config import CONFIGS
 from tracker.database import configure_engine
@@ -29,7 +29,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def select_locale() -> str:
-    """Simplified Chinese unless the visitor chose English."""
+    """Simplified Chinese unless the visitor chose English (commands and jobs use the default)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang") or request.cookies.get("lang")
     if chosen in current_app.config["LANGUAGES"]:
         return chosen

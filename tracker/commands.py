@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,9 +14,7 @@ from tracker.extensions import db
 from tracker.models import CalendarDay, CalendarYear, utcnow
 
 
-@click.group("tracker")
-def tracker_cli() -> None:
-    """Case Tracker administration."""
+tracker_cli = AppGroup("tracker", help="Case Tracker administration.")
 
 
 @tracker_cli.command("audit-verify")

@@ -21,7 +21,7 @@ from tracker.models import (
     Visibility,
     utcnow,
 )
-from tracker.working_days import CalendarUnavailable, WorkingCalendar
+from tracker.working_days import CalendarUnavailable, WorkingCalendar, local_date
 
 #: In a row's stop list: every clock of the case.
 ALL_CLOCKS = "*"
@@ -184,7 +184,7 @@ def stop_clock(case: Case, clock: str, *, now: datetime) -> None:
         deadline.status = DeadlineStatus.MET
         deadline.met_at = now
         if deadline.pauses and deadline.pauses[-1].resumed_on is None:
-            deadline.pauses[-1].resumed_on = now.date()
+            deadline.pauses[-1].resumed_on = local_date(now)
 
 
 def recompute_pending(session: Session) -> int:
@@ -215,7 +215,7 @@ def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> 
     SKIP LOCKED on PostgreSQL so that concurrent sweeps share the work instead of repeating it.
     SQLite serialises writers (BEGIN IMMEDIATE), and the overdue_at check keeps repeats idempotent.
     """
-    today = now.date()
+    today = local_date(now)
     due = (
         select(Deadline.case_id)
         .where(

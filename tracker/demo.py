@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tracker import deadlines, workflow
 from tracker.models import Case, CaseKind, Enterprise, Role, User, utcnow
 from tracker.services import accounts, cases
+from tracker.working_days import local_date
 from tracker.workflow.tables import INITIAL_STATE, TABLES, Row
 
 DEMO_DOMAIN = "demo.example.cn"
@@ -106,7 +107,7 @@ def drive(
     for row in rows:
         now = prepare_for(session, case, row, cast, now + step)
         actor = cast.actor_for(row, case)
-        workflow.fire(case, row.trigger, actor, now=now, **data_for(row, now.date()))
+        workflow.fire(case, row.trigger, actor, now=now, **data_for(row, local_date(now)))
         session.flush()
         if on_step is not None:
             on_step(case, row)

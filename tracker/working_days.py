@@ -1,7 +1,8 @@
 """Chinese working days: the calendar package first, then years the administrators entered, never a guess."""
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from sqlalchemy import select
@@ -9,8 +10,16 @@ from sqlalchemy.orm import Session
 
 from tracker.models import CalendarDay, CalendarYear
 
+#: Deadlines are counted in the days of the place the procedure runs in.
+LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
 #: A limit long enough to find a due date; guards against an endless loop on bad data.
 _MAX_SCAN_DAYS = 3 * 366
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in China at this moment (a filing at 00:30 Beijing time is already the next day)."""
+    return moment.astimezone(LOCAL_TIMEZONE).date()
 
 
 class CalendarUnavailable(LookupError):

@@ -121,6 +121,9 @@ class CalendarDay(db.Model):
     is_working_day: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str | None] = mapped_column(String(100))
 
+    #: Declared so that a new year is inserted before its days.
+    calendar_year: Mapped[CalendarYear] = relationship()
+
 
 class Alert(db.Model):
     """Something the administrators must act on, such as a missing calendar year."""

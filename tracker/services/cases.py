@@ -21,6 +21,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.security import hash_access_code, new_access_code
+from tracker.working_days import local_date
 
 #: Case fields a filing may set; everything else belongs to the procedure.
 FILING_FIELDS = (
@@ -91,7 +92,7 @@ def submit_case(
     unknown = set(data) - set(FILING_FIELDS)
     if unknown:
         raise FilingError(f"unknown filing fields: {', '.join(sorted(unknown))}")
-    rule_set = deadlines.rule_set_in_force(session, now.date())
+    rule_set = deadlines.rule_set_in_force(session, local_date(now))
     access_code = new_access_code()
     case = Case(
         number=next_case_number(session, kind, now.year),
@@ -136,7 +137,7 @@ def appoint_expert(
         raise PanelError("only an active expert can sit on a panel")
     if any(member.expert_id == expert.id for member in case.panel):
         raise PanelError("this expert is already on the panel or has recused")
-    member = PanelMember(expert=expert, appointed_at=now)
+    member = PanelMember(expert=expert, expert_id=expert.id, appointed_at=now)
     member.case = case
     session.add(member)
     audit.record(

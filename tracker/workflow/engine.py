@@ -10,7 +10,7 @@ from transitions import Machine, Transition
 
 from tracker import audit, deadlines
 from tracker.models import Case, CaseKind, User, state_write, utcnow
-from tracker.working_days import WorkingCalendar
+from tracker.working_days import WorkingCalendar, local_date
 from tracker.workflow.effects import EFFECTS
 from tracker.workflow.errors import (
     GuardFailed,
@@ -147,7 +147,7 @@ def initialise(
         with state_write():
             case.state = INITIAL_STATE
         calendar = WorkingCalendar.from_session(session)
-        deadlines.start_clock(session, case, "acceptance", today=now.date(), calendar=calendar)
+        deadlines.start_clock(session, case, "acceptance", today=local_date(now), calendar=calendar)
         audit.record(
             session, case, actor=actor, action="submit", body=body,
             from_state=None, to_state=INITIAL_STATE, now=now,

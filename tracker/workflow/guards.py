@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from tracker.models import Case, Role, User
+from tracker.working_days import local_date
 
 #: Refusal grounds of the complaint rules, art. 15 (DESIGN §3).
 REFUSAL_CODES = {
@@ -47,8 +48,8 @@ class GuardContext:
 
     @property
     def today(self) -> date:
-        """The day the action happens, in UTC."""
-        return self.now.date()
+        """The day the action happens, in China."""
+        return local_date(self.now)
 
 
 @dataclass(frozen=True)
