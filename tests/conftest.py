@@ -1,6 +1,7 @@
 """Fixtures: every database test runs on SQLite (a file) and on a real PostgreSQL server."""
 
 import os
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -8,7 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import flask_migrate
+# Keep the suite's files (demo logins, uploads) out of the developer's instance/ folder.
+os.environ.setdefault("TRACKER_INSTANCE_DIR", tempfile.mkdtemp(prefix="tracker-test-instance-"))
+
+import flask_migrate  # noqa: E402
 import pytest
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from werkzeug.serving import make_server
@@ -106,7 +110,10 @@ def databases(backend, pg_cluster, tmp_path_factory) -> DatabaseFactory:
 @pytest.fixture(scope="session")
 def session_app(databases):
     """One migrated database and app per backend, shared by the rolled-back tests."""
-    return databases.migrated_app("tracker_test")
+    app = databases.migrated_app("tracker_test")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -220,6 +227,8 @@ def live_server(databases) -> Iterator[LiveServer]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import os
 
 from flask import Flask, current_app, has_request_context, request, session
 
-from config import CONFIGS
+from config import CONFIGS, INSTANCE_DIR
 from tracker.database import configure_engine
 from tracker.extensions import babel, csrf, db, login_manager, migrate
 from tracker.security import make_password_hasher
@@ -15,7 +15,7 @@ TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__f
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app: configuration, extensions, blueprints, error handlers and commands, in that order."""
-    app = Flask(__name__, template_folder=TEMPLATES_DIR, instance_relative_config=True)
+    app = Flask(__name__, template_folder=TEMPLATES_DIR, instance_path=str(INSTANCE_DIR))
     config_class = CONFIGS[config_name or os.environ.get("TRACKER_CONFIG", "production")]
     config_class.check()
     app.config.from_object(config_class)

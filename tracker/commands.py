@@ -1,6 +1,7 @@
 """`flask --app wsgi tracker ...`: audit verification, the deadline sweep, calendar years, demo data, the outbox."""
 
 import sys
+from pathlib import Path
 from datetime import date, datetime
 
 import click
@@ -12,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker import audit, deadlines, demo, notifications
 from tracker.extensions import db
 from tracker.models import CalendarDay, CalendarYear, utcnow
+from tracker.workflow.diagrams import readme_section
 
 
 tracker_cli = AppGroup("tracker", help="Case Tracker administration.")
@@ -94,9 +96,13 @@ def load_demo() -> None:
         click.echo("demo data already loaded")
         return
     db.session.commit()
-    click.echo("demo accounts (e-mail / password):")
-    for role, email, password in logins:
-        click.echo(f"  {role:<11} {email:<28} {password}")
+    lines = ["demo accounts (role, e-mail, password):"]
+    lines += [f"  {role:<11} {email:<28} {password}" for role, email, password in logins]
+    click.echo("\n".join(lines))
+    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
+    logins_file.parent.mkdir(parents=True, exist_ok=True)
+    logins_file.write_text("\n".join(lines) + "\n")
+    logins_file.chmod(0o600)
 
 
 @tracker_cli.command("send-outbox")
@@ -104,3 +110,9 @@ def send_outbox() -> None:
     """Send queued notifications (SMTP when MAIL_SERVER is set, otherwise print them)."""
     sent = notifications.send_pending(db.session, current_app.config)
     click.echo(f"sent {sent} messages")
+
+
+@tracker_cli.command("diagrams")
+def diagrams() -> None:
+    """Print each kind's procedure as Mermaid, generated from the transition tables (for the README)."""
+    click.echo(readme_section(), nl=False)

@@ -20,6 +20,15 @@ from tracker.models.deadlines import (
     RuleSet,
 )
 from tracker.models.outbox import OutboxMessage
+from tracker.models.portal import (
+    Evidence,
+    FilingDraft,
+    Message,
+    Rating,
+    Representative,
+    TaxonomyTerm,
+    ThrottleEvent,
+)
 from tracker.models.types import UTCDateTime, utcnow
 from tracker.models.users import STAFF_ROLES, Enterprise, Role, User
 
@@ -37,6 +46,13 @@ __all__ = [
     "DeadlinePause",
     "DeadlineStatus",
     "Enterprise",
+    "Evidence",
+    "FilingDraft",
+    "Message",
+    "Rating",
+    "Representative",
+    "TaxonomyTerm",
+    "ThrottleEvent",
     "OutboxMessage",
     "PanelMember",
     "Role",

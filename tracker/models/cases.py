@@ -100,6 +100,21 @@ class Case(db.Model):
     consent_forward_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    #: Contact details, needed when the applicant files without an account (personal data).
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    #: Quality appeal: the decision or inspection report appealed against.
+    appealed_decision: Mapped[str | None] = mapped_column(Text)
+    #: Arbitration and appraisal: who asks (party, court, arbitration body, mediator).
+    applicant_standing: Mapped[str | None] = mapped_column(String(30))
+    #: Arbitration and appraisal: the questions the inspection or panel must answer.
+    questions: Mapped[str | None] = mapped_column(Text)
+    #: The filing draft's token: a second submission of the same draft finds this case instead of making another.
+    submission_token: Mapped[str | None] = mapped_column(String(43), unique=True)
+    #: Set when the applicant asks to reopen a closed case; an officer decides.
+    reopen_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     #: Coded reason when refused (DESIGN §3, art. 15).
     refusal_code: Mapped[str | None] = mapped_column(String(40))
     #: Outcome of a decided appeal or a settled complaint.

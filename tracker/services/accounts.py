@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.models import Enterprise, Role, SecurityEvent, User, utcnow
+from tracker.passwords import password_problems
 from tracker.security import hash_password, verify_password
 
 
@@ -74,3 +75,42 @@ def authenticate(
         )
     )
     return None
+
+
+class WeakPassword(AccountError):
+    """The password breaks the rules; `.problems` lists the codes of tracker.passwords."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(", ".join(problems))
+        self.problems = problems
+
+
+def register_consumer(
+    session: Session,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    mobile: str | None = None,
+) -> User:
+    """Open a consumer account after checking the password rules."""
+    problems = password_problems(password, email=email)
+    if problems:
+        raise WeakPassword(problems)
+    user = create_user(session, hasher, email=email, password=password, role=Role.CONSUMER,
+                       display_name=display_name.strip())
+    user.mobile = (mobile or "").strip() or None
+    return user
+
+
+def change_password(
+    session: Session, hasher: PasswordHasher, user: User, current_password: str, new_password: str
+) -> None:
+    """Replace the password after proving the current one."""
+    if not verify_password(hasher, user.password_hash, current_password):
+        raise AccountError("wrong_current_password")
+    problems = password_problems(new_password, email=user.email)
+    if problems:
+        raise WeakPassword(problems)
+    user.password_hash = hash_password(hasher, new_password)

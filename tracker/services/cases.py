@@ -42,10 +42,19 @@ FILING_FIELDS = (
     "consent_forward_contact",
     "consent_publish",
     "related_case_id",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "appealed_decision",
+    "applicant_standing",
+    "questions",
+    "submission_token",
 )
 
 #: Filing fields that identify or describe a person: the audit body holds their digest.
-PERSONAL_FILING_FIELDS = frozenset({"narrative", "remedy_sought", "purchase_place"})
+PERSONAL_FILING_FIELDS = frozenset(
+    {"narrative", "remedy_sought", "purchase_place", "contact_name", "contact_email", "contact_phone"}
+)
 
 
 class FilingError(ValueError):

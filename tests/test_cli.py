@@ -1,0 +1,109 @@
+"""The `flask tracker` commands on a real, migrated database."""
+
+import re
+from pathlib import Path
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import gen_case, gen_cast
+from tracker.extensions import db
+from tracker.models import Alert, CalendarYear, Case, CaseKind, Deadline, OutboxMessage, User
+from tracker.workflow import states_of
+
+
+@pytest.fixture
+def fresh_app(databases):
+    """An app on its own empty, migrated database."""
+    app = databases.migrated_app("cli")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=["tracker", *args])
+
+
+def test_demo_creates_one_account_per_role_and_every_state_once(fresh_app):
+    result = run(fresh_app, "demo")
+    assert result.exit_code == 0, result.output
+    logins = re.findall(r"^\s+(\w+)\s+(\S+@\S+)\s+(\S+)$", result.output, re.MULTILINE)
+    assert {role for role, _, _ in logins} == {"admin", "officer", "consumer", "enterprise", "expert"}
+    with fresh_app.app_context():
+        for kind in CaseKind:
+            present = set(db.session.scalars(select(Case.state).where(Case.kind == kind)))
+            assert present == set(states_of(kind)), kind
+        assert db.session.scalar(select(func.count()).select_from(Deadline).where(Deadline.overdue_at.is_not(None)))
+        db.session.remove()
+    assert run(fresh_app, "audit-verify").exit_code == 0
+    again = run(fresh_app, "demo")
+    assert again.exit_code == 0 and "already loaded" in again.output
+    with fresh_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == len(logins)
+        db.session.remove()
+
+
+def test_sweep_marks_overdue_cases_and_is_idempotent(fresh_app):
+    with fresh_app.app_context():
+        cast = gen_cast()
+        gen_case(cast, "complaint", filed_at=datetime(2026, 3, 2, 2, tzinfo=UTC))
+        db.session.commit()
+        db.session.remove()
+    first = run(fresh_app, "sweep", "--now", "2026-04-01T02:00:00+00:00")
+    assert first.exit_code == 0, first.output
+    assert "swept: 1 overdue deadlines on 1 cases" in first.output
+    second = run(fresh_app, "sweep", "--now", "2026-04-01T02:00:00+00:00")
+    assert "swept: 0 overdue deadlines on 0 cases" in second.output
+
+
+def test_sweep_refuses_a_time_without_a_timezone(fresh_app):
+    result = run(fresh_app, "sweep", "--now", "2026-04-01T02:00:00")
+    assert result.exit_code == 2
+    assert "timezone" in result.output
+
+
+def test_calendar_year_fills_the_gap_and_dates_pending_deadlines(fresh_app):
+    with fresh_app.app_context():
+        gen_case(gen_cast(), "complaint", filed_at=datetime(2026, 12, 28, 2, tzinfo=UTC))
+        db.session.commit()
+        db.session.remove()
+    draft = run(fresh_app, "calendar-year", "2027", "--holiday", "2027-01-01=元旦")
+    assert draft.exit_code == 0 and "draft; 0 pending deadlines dated" in draft.output
+    complete = run(fresh_app, "calendar-year", "2027", "--complete")
+    assert complete.exit_code == 0, complete.output
+    assert "1 exceptions, complete; 1 pending deadlines dated" in complete.output
+    with fresh_app.app_context():
+        assert db.session.scalars(select(Alert).where(Alert.key == "calendar:2027")).one().resolved_at is not None
+        db.session.remove()
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [("2027-02-30", "is not a date"), ("2026-05-01", "is not in 2027"), ("tomorrow", "is not a date")],
+)
+def test_calendar_year_refuses_bad_dates_and_writes_nothing(fresh_app, argument, message):
+    result = run(fresh_app, "calendar-year", "2027", "--holiday", argument)
+    assert result.exit_code == 2
+    assert message in result.output
+    with fresh_app.app_context():
+        assert db.session.get(CalendarYear, 2027) is None
+        db.session.remove()
+
+
+def test_send_outbox_prints_messages_without_a_mail_server(fresh_app):
+    with fresh_app.app_context():
+        db.session.add(OutboxMessage(recipient="officer@example.test", subject="Overdue", body="TS-2026-000001"))
+        db.session.commit()
+        db.session.remove()
+    result = run(fresh_app, "send-outbox")
+    assert result.exit_code == 0
+    assert "To: officer@example.test" in result.output and "sent 1 messages" in result.output
+
+
+def test_the_readme_shows_the_diagrams_generated_from_the_tables(fresh_app):
+    generated = run(fresh_app, "diagrams").output
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert generated.strip() in readme
