@@ -16,7 +16,7 @@ TRANSLATIONS_DIR = tracker/translations
 # Config for the local commands (run, db upgrade, demo).
 RUN_ENV = TRACKER_CONFIG=development
 
-.PHONY: all venv install translations run test lint clean distclean
+.PHONY: all venv install translations translations-update run test lint clean distclean
 
 all: test
 
@@ -37,6 +37,11 @@ translations: $(STAMP)
 	else \
 		echo "no message catalogs under $(TRANSLATIONS_DIR), skipping compile"; \
 	fi
+
+# After adding user-facing strings: refresh the template and the catalogs, then translate the new entries.
+translations-update: $(STAMP)
+	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS_DIR)/messages.pot .
+	$(VENV)/bin/pybabel --quiet update -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) --no-fuzzy-matching
 
 run: venv translations
 	mkdir -p instance

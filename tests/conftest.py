@@ -14,14 +14,22 @@ os.environ.setdefault("TRACKER_INSTANCE_DIR", tempfile.mkdtemp(prefix="tracker-t
 
 import flask_migrate  # noqa: E402
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from pgcluster import ThrowawayCluster
+from pgcluster import find_pg_bindir
 from werkzeug.serving import make_server
 
-from pgcluster import ThrowawayCluster, find_pg_bindir
-from tests.factories import PASSWORD, gen_case, gen_cast, gen_user
-from tracker import create_app, demo
+from tests.factories import PASSWORD
+from tests.factories import gen_case
+from tests.factories import gen_cast
+from tests.factories import gen_user
+from tracker import create_app
+from tracker import demo
 from tracker.extensions import db
-from tracker.models import Role, User
+from tracker.models import Role
+from tracker.models import User
 
 BACKENDS = ("sqlite", "postgresql")
 REQUIRE_PG = os.environ.get("TRACKER_REQUIRE_PG") == "1"
@@ -43,6 +51,19 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if _pg_skip_reason:
         terminalreporter.write_sep("!", "PostgreSQL tests were SKIPPED", red=True, bold=True)
         terminalreporter.write_line(_pg_skip_reason[0])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Compile the message catalogs when they are missing or stale, so a bare `pytest` works like `make test`."""
+    for po_path in Path(__file__).resolve().parent.parent.glob("tracker/translations/*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
 
 
 @pytest.fixture(scope="session")

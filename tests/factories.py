@@ -1,14 +1,24 @@
 """Builders for tests: users, enterprises, cases filed and driven through their tables."""
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from flask import current_app
 
-from tracker.demo import Cast, drive, filing_data, find_path
+from tracker.demo import Cast
+from tracker.demo import drive
+from tracker.demo import filing_data
+from tracker.demo import find_path
 from tracker.extensions import db
-from tracker.models import Case, CaseKind, Enterprise, Role, User, utcnow
-from tracker.services import accounts, cases
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Enterprise
+from tracker.models import Role
+from tracker.models import User
+from tracker.models import utcnow
+from tracker.services import accounts
+from tracker.services import cases
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)

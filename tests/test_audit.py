@@ -1,14 +1,19 @@
 """The audit trail: one event per change, hash-chained, append-only in the database, verified by a command."""
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from tests.factories import gen_case, gen_cast
+from tests.factories import gen_case
+from tests.factories import gen_cast
 from tracker import audit
-from tracker.audit import GENESIS_HASH, UnauditedChange
+from tracker.audit import GENESIS_HASH
+from tracker.audit import UnauditedChange
 from tracker.extensions import db
-from tracker.models import AuditEvent, Case
+from tracker.models import AuditEvent
+from tracker.models import Case
 
 
 def events_of(case: Case) -> list[AuditEvent]:

@@ -1,15 +1,24 @@
 """The `flask tracker` commands on a real, migrated database."""
 
 import re
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
-from tests.factories import gen_case, gen_cast
+from tests.factories import gen_case
+from tests.factories import gen_cast
 from tracker.extensions import db
-from tracker.models import Alert, CalendarYear, Case, CaseKind, Deadline, OutboxMessage, User
+from tracker.models import Alert
+from tracker.models import CalendarYear
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Deadline
+from tracker.models import OutboxMessage
+from tracker.models import User
 from tracker.workflow import states_of
 
 

@@ -3,13 +3,19 @@
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tests.factories import gen_case, gen_cast
+from tests.factories import gen_case
+from tests.factories import gen_cast
 from tracker.extensions import db
-from tracker.models import AuditEvent, Case, User
-from tracker.workflow import InvalidTransition, StaleCase, fire
+from tracker.models import AuditEvent
+from tracker.models import Case
+from tracker.models import User
+from tracker.workflow import InvalidTransition
+from tracker.workflow import StaleCase
+from tracker.workflow import fire
 
 CONFLICTS = (StaleCase, InvalidTransition, StaleDataError)
 

@@ -1,15 +1,28 @@
 """Clocks on real cases: due dates on working days, pauses, pending years, and the overdue sweep."""
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
 
 from tests.factories import gen_case
-from tracker import audit, deadlines
+from tracker import audit
+from tracker import deadlines
 from tracker.extensions import db
+from tracker.models import Alert
+from tracker.models import AuditEvent
+from tracker.models import CalendarDay
+from tracker.models import CalendarYear
+from tracker.models import Case
+from tracker.models import Deadline
+from tracker.models import DeadlineStatus
+from tracker.models import OutboxMessage
 from tracker.services.cases import appoint_expert
-from tracker.models import Alert, AuditEvent, CalendarDay, CalendarYear, Case, Deadline, DeadlineStatus, OutboxMessage
 from tracker.workflow import fire
 
 #: 10:00 in Beijing on Tuesday 10 February 2026.

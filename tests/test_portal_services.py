@@ -1,20 +1,35 @@
 """The consumer portal's domain verbs: drafts, idempotent filing, claiming, tracking limits, messages, ratings."""
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
-from tests.factories import gen_enterprise, gen_user
+from tests.factories import gen_enterprise
+from tests.factories import gen_user
 from tracker.extensions import db
-from tracker.models import AuditEvent, Case, CaseKind, Evidence, OutboxMessage, Role
+from tracker.models import AuditEvent
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Evidence
+from tracker.models import OutboxMessage
+from tracker.models import Role
 from tracker.services import filing
-from tracker.services.attachments import EvidencePolicy, QuotaExceeded, attach_evidence
+from tracker.services.attachments import EvidencePolicy
+from tracker.services.attachments import QuotaExceeded
+from tracker.services.attachments import attach_evidence
 from tracker.services.cases import FilingError
-from tracker.services.conversation import ConversationError, post_message, rate_case, request_reopen
+from tracker.services.conversation import ConversationError
+from tracker.services.conversation import post_message
+from tracker.services.conversation import rate_case
+from tracker.services.conversation import request_reopen
 from tracker.services.throttle import Throttled
 from tracker.workflow import fire
 

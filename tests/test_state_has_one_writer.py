@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.models import Case, StateWriteRefused
+from tracker.models import Case
+from tracker.models import StateWriteRefused
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent / "tracker"
 WORKFLOW = SOURCE_ROOT / "workflow"

@@ -4,23 +4,29 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from tests.conftest import rolled_back_session
-from tests.factories import gen_case, gen_cast, gen_user
-from tracker.demo import data_for, drive, find_path, prepare_for
-from tracker.extensions import db
-from tracker.models import AuditEvent, Case, CaseKind, Role
-from tracker.workflow import (
-    TABLES,
-    GuardFailed,
-    InvalidTransition,
-    TransitionNotAllowed,
-    UnknownTrigger,
-    allowed_actions,
-    fire,
-    states_of,
-)
+from tests.factories import gen_case
+from tests.factories import gen_cast
+from tests.factories import gen_user
+from tracker.demo import data_for
+from tracker.demo import drive
+from tracker.demo import find_path
+from tracker.demo import prepare_for
+from tracker.models import AuditEvent
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Role
+from tracker.workflow import TABLES
+from tracker.workflow import GuardFailed
+from tracker.workflow import InvalidTransition
+from tracker.workflow import TransitionNotAllowed
+from tracker.workflow import UnknownTrigger
+from tracker.workflow import allowed_actions
+from tracker.workflow import fire
+from tracker.workflow import states_of
 from tracker.working_days import local_date
 
 PARTY_GUARDS = {"actor_is_applicant", "actor_is_case_enterprise", "actor_is_party", "actor_on_panel"}

@@ -3,18 +3,31 @@
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import func, select
+from hypothesis.stateful import RuleBasedStateMachine
+from hypothesis.stateful import initialize
+from hypothesis.stateful import invariant
+from hypothesis.stateful import rule
+from hypothesis.stateful import run_state_machine_as_test
+from sqlalchemy import func
+from sqlalchemy import select
 
-from tests.factories import gen_case, gen_cast, gen_user
+from tests.factories import gen_case
+from tests.factories import gen_cast
+from tests.factories import gen_user
 from tracker import audit
 from tracker.demo import data_for
 from tracker.extensions import db
-from tracker.models import AuditEvent, CaseKind, Role
+from tracker.models import AuditEvent
+from tracker.models import CaseKind
+from tracker.models import Role
 from tracker.services.cases import appoint_expert
-from tracker.workflow import TABLES, WorkflowError, fire, states_of
+from tracker.workflow import TABLES
+from tracker.workflow import WorkflowError
+from tracker.workflow import fire
+from tracker.workflow import states_of
 from tracker.working_days import local_date
 
 

@@ -4,9 +4,17 @@ from collections import deque
 
 import pytest
 
-from tracker.deadlines import ALL_CLOCKS, CLOCKS
-from tracker.models import Case, CaseKind, Role
-from tracker.workflow import INITIAL_STATE, MACHINES, STATE_LABELS, TABLES, TERMINAL_STATES, states_of
+from tracker.deadlines import ALL_CLOCKS
+from tracker.deadlines import CLOCKS
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Role
+from tracker.workflow import INITIAL_STATE
+from tracker.workflow import MACHINES
+from tracker.workflow import STATE_LABELS
+from tracker.workflow import TABLES
+from tracker.workflow import TERMINAL_STATES
+from tracker.workflow import states_of
 from tracker.workflow.effects import EFFECTS
 from tracker.workflow.guards import GUARDS
 

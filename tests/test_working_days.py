@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from tracker.working_days import CalendarUnavailable, WorkingCalendar
+from tracker.working_days import CalendarUnavailable
+from tracker.working_days import WorkingCalendar
 
 
 def test_seven_working_days_from_tuesday_10_february_2026_end_on_thursday_26_february():

@@ -2,11 +2,20 @@
 
 import os
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask
+from flask import current_app
+from flask import has_request_context
+from flask import request
+from flask import session
 
-from config import CONFIGS, INSTANCE_DIR
+from config import CONFIGS
+from config import INSTANCE_DIR
 from tracker.database import configure_engine
-from tracker.extensions import babel, csrf, db, login_manager, migrate
+from tracker.extensions import babel
+from tracker.extensions import csrf
+from tracker.extensions import db
+from tracker.extensions import login_manager
+from tracker.extensions import migrate
 from tracker.security import make_password_hasher
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -54,7 +63,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the web layer."""
-    from tracker.web import auth, cases, main
+    from tracker.web import auth
+    from tracker.web import cases
+    from tracker.web import main
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

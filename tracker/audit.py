@@ -2,15 +2,21 @@
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import AuditEvent, Case, User, Visibility, utcnow
+from tracker.models import AuditEvent
+from tracker.models import Case
+from tracker.models import User
+from tracker.models import Visibility
+from tracker.models import utcnow
 
 #: prev_hash of the first event of every chain.
 GENESIS_HASH = "0" * 64

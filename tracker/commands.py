@@ -1,8 +1,9 @@
 """`flask --app wsgi tracker ...`: audit verification, the deadline sweep, calendar years, demo data, the outbox."""
 
 import sys
+from datetime import date
+from datetime import datetime
 from pathlib import Path
-from datetime import date, datetime
 
 import click
 from flask import current_app
@@ -10,11 +11,15 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import audit, deadlines, demo, notifications
+from tracker import audit
+from tracker import deadlines
+from tracker import demo
+from tracker import notifications
 from tracker.extensions import db
-from tracker.models import CalendarDay, CalendarYear, utcnow
+from tracker.models import CalendarDay
+from tracker.models import CalendarYear
+from tracker.models import utcnow
 from tracker.workflow.diagrams import readme_section
-
 
 tracker_cli = AppGroup("tracker", help="Case Tracker administration.")
 
@@ -23,7 +28,7 @@ tracker_cli = AppGroup("tracker", help="Case Tracker administration.")
 def audit_verify() -> None:
     """Verify every case's audit chain; exit 1 at the first broken link, naming the case and event."""
     checked = 0
-    for case_number, chain_break in audit.verify_chains(db.session):
+    for _case_number, chain_break in audit.verify_chains(db.session):
         if chain_break is not None:
             click.echo(f"BROKEN: {chain_break}", err=True)
             sys.exit(1)
@@ -85,7 +90,8 @@ def calendar_year(year: int, holidays: tuple[str, ...], workdays: tuple[str, ...
         deadlines.resolve_alert(db.session, f"calendar:{year}")
     db.session.commit()
     days = db.session.scalars(select(CalendarDay).where(CalendarDay.year == year)).all()
-    click.echo(f"{year}: {len(days)} exceptions, {'complete' if complete else 'draft'}; {fixed} pending deadlines dated")
+    status = "complete" if complete else "draft"
+    click.echo(f"{year}: {len(days)} exceptions, {status}; {fixed} pending deadlines dated")
 
 
 @tracker_cli.command("demo")

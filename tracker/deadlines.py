@@ -1,27 +1,29 @@
 """Statutory clocks: start, pause, resume and stop them, and sweep what has become overdue (DESIGN §3)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.models import (
-    Alert,
-    Case,
-    Deadline,
-    DeadlinePause,
-    DeadlineStatus,
-    OutboxMessage,
-    Role,
-    RuleSet,
-    User,
-    Visibility,
-    utcnow,
-)
-from tracker.working_days import CalendarUnavailable, WorkingCalendar, local_date
+from tracker.models import Alert
+from tracker.models import Case
+from tracker.models import Deadline
+from tracker.models import DeadlinePause
+from tracker.models import DeadlineStatus
+from tracker.models import OutboxMessage
+from tracker.models import Role
+from tracker.models import RuleSet
+from tracker.models import User
+from tracker.models import Visibility
+from tracker.models import utcnow
+from tracker.working_days import CalendarUnavailable
+from tracker.working_days import WorkingCalendar
+from tracker.working_days import local_date
 
 #: In a row's stop list: every clock of the case.
 ALL_CLOCKS = "*"
@@ -157,6 +159,30 @@ def open_deadlines(case: Case, clock: str | None = None) -> list[Deadline]:
         for deadline in case.deadlines
         if deadline.status in OPEN_STATUSES and (clock is None or clock == ALL_CLOCKS or deadline.clock == clock)
     ]
+
+
+def is_overdue(deadline: Deadline, *, today: date | None = None) -> bool:
+    """Marked by the sweep, or visibly past its due date before the next sweep runs."""
+    if deadline.is_overdue:
+        return True
+    return (
+        deadline.status == DeadlineStatus.RUNNING
+        and deadline.due_on is not None
+        and deadline.due_on < (today or local_date(utcnow()))
+    )
+
+
+def next_open_deadline(case: Case) -> Deadline | None:
+    """The open clock due first; clocks without a date yet (pending, paused) come after dated ones."""
+    candidates = open_deadlines(case)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda deadline: (deadline.due_on is None, deadline.due_on or date.max, deadline.id))
+
+
+def case_is_overdue(case: Case) -> bool:
+    """Whether any open clock of the case has run out."""
+    return any(is_overdue(deadline) for deadline in open_deadlines(case))
 
 
 def pause_clock(session: Session, case: Case, clock: str, *, today: date) -> None:

@@ -3,8 +3,11 @@
 import secrets
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,11 +15,20 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import deadlines, workflow
-from tracker.models import Case, CaseKind, Enterprise, Role, User, utcnow
-from tracker.services import accounts, cases
+from tracker import deadlines
+from tracker import workflow
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Enterprise
+from tracker.models import Role
+from tracker.models import User
+from tracker.models import utcnow
+from tracker.services import accounts
+from tracker.services import cases
+from tracker.workflow.tables import INITIAL_STATE
+from tracker.workflow.tables import TABLES
+from tracker.workflow.tables import Row
 from tracker.working_days import local_date
-from tracker.workflow.tables import INITIAL_STATE, TABLES, Row
 
 DEMO_DOMAIN = "demo.example.cn"
 
@@ -81,7 +93,12 @@ class Cast:
 
 def prepare_for(session: Session, case: Case, row: Row, cast: Cast, now: datetime) -> datetime:
     """Arrange what situational guards need (panel members, elapsed windows); returns the time to act at."""
-    wanted = 3 if "panel_is_valid" in row.guards else 1 if {"panel_has_expert", "actor_on_panel"} & set(row.guards) else 0
+    if "panel_is_valid" in row.guards:
+        wanted = 3
+    elif {"panel_has_expert", "actor_on_panel"} & set(row.guards):
+        wanted = 1
+    else:
+        wanted = 0
     for expert in cast.experts:
         if len(case.active_panel) >= wanted:
             break

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import Case, OutboxMessage, utcnow
+from tracker.models import Case
+from tracker.models import OutboxMessage
+from tracker.models import utcnow
 
 #: Give up on a message after this many failed attempts; it stays in the table for inspection.
 MAX_ATTEMPTS = 5

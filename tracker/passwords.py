@@ -1,4 +1,4 @@
-"""Password rules per OWASP ASVS 5.0: long enough, long passphrases welcome, no composition rules, no common passwords."""
+"""Password rules per OWASP ASVS 5.0: long enough, passphrases welcome, no composition rules, no common ones."""
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 

@@ -1,14 +1,17 @@
 """Chinese working days: the calendar package first, then years the administrators entered, never a guess."""
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import CalendarDay, CalendarYear
+from tracker.models import CalendarDay
+from tracker.models import CalendarYear
 
 #: Deadlines are counted in the days of the place the procedure runs in.
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")

@@ -1,36 +1,36 @@
 """The typed SQLAlchemy models; import them from here."""
 
-from tracker.models.audit import AuditEvent, SecurityEvent, Visibility
-from tracker.models.cases import (
-    CASE_NUMBER_PREFIX,
-    Case,
-    CaseKind,
-    CaseNumberCounter,
-    PanelMember,
-    StateWriteRefused,
-    state_write,
-)
-from tracker.models.deadlines import (
-    Alert,
-    CalendarDay,
-    CalendarYear,
-    Deadline,
-    DeadlinePause,
-    DeadlineStatus,
-    RuleSet,
-)
+from tracker.models.audit import AuditEvent
+from tracker.models.audit import SecurityEvent
+from tracker.models.audit import Visibility
+from tracker.models.cases import CASE_NUMBER_PREFIX
+from tracker.models.cases import Case
+from tracker.models.cases import CaseKind
+from tracker.models.cases import CaseNumberCounter
+from tracker.models.cases import PanelMember
+from tracker.models.cases import StateWriteRefused
+from tracker.models.cases import state_write
+from tracker.models.deadlines import Alert
+from tracker.models.deadlines import CalendarDay
+from tracker.models.deadlines import CalendarYear
+from tracker.models.deadlines import Deadline
+from tracker.models.deadlines import DeadlinePause
+from tracker.models.deadlines import DeadlineStatus
+from tracker.models.deadlines import RuleSet
 from tracker.models.outbox import OutboxMessage
-from tracker.models.portal import (
-    Evidence,
-    FilingDraft,
-    Message,
-    Rating,
-    Representative,
-    TaxonomyTerm,
-    ThrottleEvent,
-)
-from tracker.models.types import UTCDateTime, utcnow
-from tracker.models.users import STAFF_ROLES, Enterprise, Role, User
+from tracker.models.portal import Evidence
+from tracker.models.portal import FilingDraft
+from tracker.models.portal import Message
+from tracker.models.portal import Rating
+from tracker.models.portal import Representative
+from tracker.models.portal import TaxonomyTerm
+from tracker.models.portal import ThrottleEvent
+from tracker.models.types import UTCDateTime
+from tracker.models.types import utcnow
+from tracker.models.users import STAFF_ROLES
+from tracker.models.users import Enterprise
+from tracker.models.users import Role
+from tracker.models.users import User
 
 __all__ = [
     "CASE_NUMBER_PREFIX",

@@ -1,13 +1,23 @@
 """Rule sets, deadlines with their pauses, and the administrators' working-day calendar."""
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean
+from sqlalchemy import Date
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 from tracker.extensions import db
-from tracker.models.types import UTCDateTime, utcnow
+from tracker.models.types import UTCDateTime
+from tracker.models.types import utcnow
 
 
 class RuleSet(db.Model):

@@ -1,6 +1,7 @@
 """Column types shared by the models."""
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator

@@ -1,9 +1,18 @@
 """Who may see which case: the one place that answers it, for pages, downloads and the API."""
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select
+from sqlalchemy import false
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import Case, PanelMember, Role, SecurityEvent, User
+from tracker.models import AuditEvent
+from tracker.models import Case
+from tracker.models import PanelMember
+from tracker.models import Role
+from tracker.models import SecurityEvent
+from tracker.models import User
+from tracker.models import Visibility
+
 
 def can_view_case(case: Case, user: User | None) -> bool:
     """Staff see every case; the applicant theirs; the enterprise once accepted; experts while on the panel."""
@@ -46,6 +55,14 @@ def visible_cases(user: User) -> Select:
         )
         return query.where(Case.id.in_(panel_cases))
     return query.where(false())
+
+
+def visible_events(session: Session, case: Case, viewer: User) -> list[AuditEvent]:
+    """The case's audit trail in order; parties read only the events marked for them."""
+    query = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
+    if not is_staff_viewer(viewer):
+        query = query.where(AuditEvent.visibility == Visibility.PARTIES.value)
+    return list(session.scalars(query))
 
 
 def log_refused_access(

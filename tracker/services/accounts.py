@@ -3,12 +3,18 @@
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import Enterprise, Role, SecurityEvent, User, utcnow
+from tracker.models import Enterprise
+from tracker.models import Role
+from tracker.models import SecurityEvent
+from tracker.models import User
+from tracker.models import utcnow
 from tracker.passwords import password_problems
-from tracker.security import hash_password, verify_password
+from tracker.security import hash_password
+from tracker.security import verify_password
 
 
 class AccountError(ValueError):

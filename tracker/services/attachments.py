@@ -1,23 +1,31 @@
 """Evidence on drafts and cases: limits per file, per case and per user; files cleaned up if the transaction fails."""
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import audit
-from tracker.evidence import (
-    EvidenceLimits,
-    delete_if_unreferenced,
-    prepare_upload,
-    resolve_stored,
-    store_prepared,
-)
-from tracker.models import Case, Evidence, FilingDraft, User, Visibility, utcnow
+from tracker.evidence import EvidenceLimits
+from tracker.evidence import delete_if_unreferenced
+from tracker.evidence import prepare_upload
+from tracker.evidence import resolve_stored
+from tracker.evidence import store_prepared
+from tracker.models import Case
+from tracker.models import Evidence
+from tracker.models import FilingDraft
+from tracker.models import User
+from tracker.models import Visibility
+from tracker.models import utcnow
 from tracker.services.access import can_view_case
+
 
 class QuotaExceeded(ValueError):
     """A file would pass every check but exceed a case's or a user's quota; `.reason` says which."""

@@ -4,23 +4,28 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import object_session
 
-from tracker import audit, deadlines, workflow
-from tracker.models import (
-    CASE_NUMBER_PREFIX,
-    Case,
-    CaseKind,
-    CaseNumberCounter,
-    PanelMember,
-    Role,
-    User,
-    Visibility,
-    utcnow,
-)
-from tracker.security import hash_access_code, new_access_code
+from tracker import audit
+from tracker import deadlines
+from tracker import workflow
+from tracker.models import CASE_NUMBER_PREFIX
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import CaseNumberCounter
+from tracker.models import Message
+from tracker.models import PanelMember
+from tracker.models import Role
+from tracker.models import User
+from tracker.models import Visibility
+from tracker.models import utcnow
+from tracker.security import hash_access_code
+from tracker.security import new_access_code
 from tracker.working_days import local_date
 
 #: Case fields a filing may set; everything else belongs to the procedure.
@@ -131,8 +136,17 @@ def advance_case(
     now: datetime | None = None,
     **data: Any,
 ) -> str:
-    """Take a workflow action; the single entry point the web layer and the CLI use."""
-    return workflow.fire(case, trigger, actor, expected_version=expected_version, now=now, **data)
+    """Take a workflow action; a consumer's stated reason also goes on the case as a message for the officer."""
+    state = workflow.fire(case, trigger, actor, expected_version=expected_version, now=now, **data)
+    reason = str(data.get("reason") or "").strip()
+    if reason and actor.role == Role.CONSUMER:
+        session = object_session(case)
+        message = Message(
+            body=reason, visibility=str(Visibility.PARTIES), author_id=actor.id, created_at=now or utcnow()
+        )
+        message.case = case
+        session.add(message)
+    return state
 
 
 def appoint_expert(

@@ -1,12 +1,22 @@
 """Talking on a case after filing: messages, supplements, ratings and requests to reopen."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker import audit, notifications, workflow
-from tracker.models import STAFF_ROLES, Case, Message, Rating, Role, User, Visibility, utcnow
+from tracker import audit
+from tracker import notifications
+from tracker import workflow
+from tracker.models import STAFF_ROLES
+from tracker.models import Case
+from tracker.models import Message
+from tracker.models import Rating
+from tracker.models import Role
+from tracker.models import User
+from tracker.models import Visibility
+from tracker.models import utcnow
 
 MAX_MESSAGE_LENGTH = 5000
 

@@ -3,29 +3,32 @@
 import hashlib
 import json
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import audit, notifications
-from tracker.models import (
-    Case,
-    CaseKind,
-    Deadline,
-    Enterprise,
-    FilingDraft,
-    Representative,
-    TaxonomyTerm,
-    User,
-    Visibility,
-    utcnow,
-)
+from tracker import audit
+from tracker import notifications
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Deadline
+from tracker.models import Enterprise
+from tracker.models import FilingDraft
+from tracker.models import Representative
+from tracker.models import TaxonomyTerm
+from tracker.models import User
+from tracker.models import Visibility
+from tracker.models import utcnow
 from tracker.security import access_code_matches
 from tracker.services import throttle
-from tracker.services.cases import FilingError, submit_case
+from tracker.services.cases import FilingError
+from tracker.services.cases import submit_case
 from tracker.workflow import TERMINAL_STATES
 
 #: Version of the privacy notice the filing form shows; a case stores the version its applicant accepted.
@@ -199,7 +202,8 @@ def submit_draft(
         raise FilingError("applicant_standing")
     if kind == CaseKind.QUALITY_APPEAL and not str(data.get("appealed_decision") or "").strip():
         raise FilingError("appealed_decision")
-    if applicant is None and not (data.get("contact_name") and (data.get("contact_email") or data.get("contact_phone"))):
+    reachable = data.get("contact_email") or data.get("contact_phone")
+    if applicant is None and not (data.get("contact_name") and reachable):
         raise FilingError("contact_name")
     enterprise = _resolve_enterprise(session, data)
     filing = {key: data[key] for key in _CASE_FIELDS if data.get(key) not in (None, "")}

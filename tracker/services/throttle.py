@@ -1,8 +1,11 @@
 """Rate limits kept in the database, so that every app host counts the same attempts."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import ThrottleEvent

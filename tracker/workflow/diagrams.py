@@ -1,7 +1,9 @@
 """Mermaid state diagrams drawn from the transition tables, for the README."""
 
 from tracker.models import CaseKind
-from tracker.workflow.tables import INITIAL_STATE, TABLES, TERMINAL_STATES
+from tracker.workflow.tables import INITIAL_STATE
+from tracker.workflow.tables import TABLES
+from tracker.workflow.tables import TERMINAL_STATES
 
 
 def mermaid(kind: CaseKind) -> str:

@@ -5,25 +5,40 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, object_session
-from transitions import Machine, Transition
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import object_session
+from transitions import Machine
+from transitions import Transition
 
-from tracker import audit, deadlines
-from tracker.models import Case, CaseKind, User, state_write, utcnow
-from tracker.working_days import WorkingCalendar, local_date
+from tracker import audit
+from tracker import deadlines
+from tracker.models import Case
+from tracker.models import CaseKind
+from tracker.models import Role
+from tracker.models import User
+from tracker.models import state_write
+from tracker.models import utcnow
 from tracker.workflow.effects import EFFECTS
-from tracker.workflow.errors import (
-    GuardFailed,
-    InvalidTransition,
-    StaleCase,
-    TransitionNotAllowed,
-    UnknownTrigger,
-)
-from tracker.workflow.guards import GUARDS, GuardContext
-from tracker.workflow.tables import INITIAL_STATE, TABLES, Row, states_of
+from tracker.workflow.errors import GuardFailed
+from tracker.workflow.errors import InvalidTransition
+from tracker.workflow.errors import StaleCase
+from tracker.workflow.errors import TransitionNotAllowed
+from tracker.workflow.errors import UnknownTrigger
+from tracker.workflow.guards import GUARDS
+from tracker.workflow.guards import GuardContext
+from tracker.workflow.tables import INITIAL_STATE
+from tracker.workflow.tables import TABLES
+from tracker.workflow.tables import Row
+from tracker.workflow.tables import states_of
+from tracker.working_days import WorkingCalendar
+from tracker.working_days import local_date
 
 #: Data keys whose values are personal: the audit body keeps only their digest.
 PERSONAL_DATA_KEYS = frozenset({"message", "contact", "narrative", "note"})
+#: Free text a consumer types may hold personal data too; it is kept as a (deletable) message instead.
+CONSUMER_TEXT_KEYS = frozenset({"reason"})
+REFUSED_BY_MACHINE = _l("This action is not possible for this case now.")
 
 
 class TableTransition(Transition):
@@ -130,12 +145,14 @@ def allowed_actions(case: Case, user: User, *, now: datetime | None = None) -> l
     return actions
 
 
-def _audit_body(data: Mapping[str, Any]) -> dict[str, Any]:
+def _audit_body(data: Mapping[str, Any], actor: User) -> dict[str, Any]:
+    """The action's data for the trail, with personal text replaced by its digest."""
+    personal = PERSONAL_DATA_KEYS | (CONSUMER_TEXT_KEYS if actor.role == Role.CONSUMER else frozenset())
     body = {}
     for key, value in data.items():
         if value is None or value == "":
             continue
-        body[key] = audit.personal_digest(value) if key in PERSONAL_DATA_KEYS else value
+        body[key] = audit.personal_digest(value) if key in personal else value
     return body
 
 
@@ -185,7 +202,7 @@ def fire(
         with state_write():
             moved = machine.events[trigger].trigger(case, context=context)
         if not moved:
-            raise GuardFailed("a guard refused the action", trigger=trigger, guard="")
+            raise GuardFailed(str(REFUSED_BY_MACHINE), trigger=trigger, guard="")
         for effect in row.effects:
             EFFECTS[effect](context)
         _apply_clocks(session, case, row, context)
@@ -194,7 +211,7 @@ def fire(
             case,
             actor=actor,
             action=trigger,
-            body=_audit_body(data),
+            body=_audit_body(data, actor),
             visibility=row.visibility,
             from_state=from_state,
             to_state=case.state,

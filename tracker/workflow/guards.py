@@ -1,13 +1,19 @@
 """Guards: pure predicates over (case, actor, data, now) that a transition row names."""
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from tracker.models import Case, Role, User
+from tracker.models import Case
+from tracker.models import Role
+from tracker.models import User
 from tracker.working_days import local_date
 
 #: Refusal grounds of the complaint rules, art. 15 (DESIGN §3).

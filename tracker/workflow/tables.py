@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from tracker.deadlines import ALL_CLOCKS, CLOCKS  # noqa: F401 - CLOCKS re-exported for the tables' readers
-from tracker.models import CaseKind, Role, Visibility
+from tracker.deadlines import ALL_CLOCKS  # noqa: F401 - CLOCKS re-exported for the tables' readers
+from tracker.deadlines import CLOCKS  # noqa: F401 - CLOCKS re-exported for the tables' readers
+from tracker.models import CaseKind
+from tracker.models import Role
+from tracker.models import Visibility
 
 O = Role.OFFICER
 C = Role.CONSUMER

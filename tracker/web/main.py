@@ -1,0 +1,42 @@
+"""The front page (the user's cases, or a welcome for visitors) and the language switch."""
+
+from flask import Blueprint
+from flask import abort
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from tracker.extensions import db
+from tracker.models import Case
+from tracker.services import access
+from tracker.web.forms import LanguageForm
+from tracker.web.redirects import safe_next_url
+
+bp = Blueprint("main", __name__)
+
+#: Cases listed per page on the front page.
+CASES_PER_PAGE = 50
+
+
+@bp.get("/")
+def index():
+    """Signed-in users land on the cases they may see; visitors on what the service offers."""
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    visible = access.visible_cases(current_user).options(selectinload(Case.deadlines))
+    page = db.paginate(visible, per_page=CASES_PER_PAGE)
+    return render_template("main/index.html", page=page)
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen interface language and go back to the page it was chosen on."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = form.lang.data
+    return redirect(safe_next_url(form.next.data) or safe_next_url(request.referrer) or url_for("main.index"))
