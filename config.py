@@ -37,6 +37,11 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     #: Whole-request limit; per-file limits are enforced by the evidence service.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
+    EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("EVIDENCE_MAX_FILE_BYTES", 10 * 1024 * 1024))
+    EVIDENCE_MAX_PIXELS = int(os.environ.get("EVIDENCE_MAX_PIXELS", 40_000_000))
+    EVIDENCE_MAX_FILES_PER_CASE = int(os.environ.get("EVIDENCE_MAX_FILES_PER_CASE", 20))
+    EVIDENCE_MAX_BYTES_PER_CASE = int(os.environ.get("EVIDENCE_MAX_BYTES_PER_CASE", 60 * 1024 * 1024))
+    EVIDENCE_MAX_FILES_PER_USER_PER_DAY = int(os.environ.get("EVIDENCE_MAX_FILES_PER_USER_PER_DAY", 100))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))

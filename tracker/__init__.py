@@ -63,13 +63,21 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the web layer."""
+    from tracker.web import accounts
     from tracker.web import auth
     from tracker.web import cases
+    from tracker.web import evidence
+    from tracker.web import filing
     from tracker.web import main
+    from tracker.web import tracking
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(evidence.bp)
+    app.register_blueprint(filing.bp)
+    app.register_blueprint(tracking.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
