@@ -32,8 +32,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 translations: $(STAMP)
 	@if [ -d $(TRANSLATIONS_DIR) ] && ls $(TRANSLATIONS_DIR)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
-		echo "$(VENV)/bin/pybabel compile -d $(TRANSLATIONS_DIR) -f -q"; \
-		$(VENV)/bin/pybabel compile -d $(TRANSLATIONS_DIR) -f -q; \
+		echo "$(VENV)/bin/pybabel --quiet compile -d $(TRANSLATIONS_DIR) -f"; \
+		$(VENV)/bin/pybabel --quiet compile -d $(TRANSLATIONS_DIR) -f; \
 	else \
 		echo "no message catalogs under $(TRANSLATIONS_DIR), skipping compile"; \
 	fi
