@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 
 from tests.factories import gen_case
+from tests.factories import gen_user
 from tracker import audit
 from tracker import deadlines
 from tracker.extensions import db
@@ -22,6 +23,7 @@ from tracker.models import Case
 from tracker.models import Deadline
 from tracker.models import DeadlineStatus
 from tracker.models import OutboxMessage
+from tracker.models import Role
 from tracker.services.cases import appoint_expert
 from tracker.workflow import fire
 
@@ -77,12 +79,15 @@ def test_mediation_time_is_not_counted_while_experts_review(make_case, cast):
 
 
 def test_a_deadline_reaching_an_unpublished_year_is_pending_and_alerts_the_administrators(make_case):
+    admin = gen_user(Role.ADMIN)
     case = make_case("complaint", filed_at=datetime(2026, 12, 28, 2, 0, tzinfo=UTC))
     acceptance = clock(case, "acceptance")
     assert acceptance.due_on is None
     assert acceptance.calendar_pending
     alert = db.session.scalars(select(Alert).where(Alert.key == "calendar:2027")).one()
     assert alert.resolved_at is None
+    mailed = db.session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.subject.contains("calendar:2027")))
+    assert list(mailed) == [admin.email]
     # Filing a second case does not open a second alert.
     make_case("complaint", filed_at=datetime(2026, 12, 29, 2, 0, tzinfo=UTC))
     db.session.flush()

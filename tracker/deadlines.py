@@ -73,14 +73,17 @@ def rule_set_in_force(session: Session, on: date) -> RuleSet:
 
 
 def raise_alert(session: Session, key: str, message: str) -> None:
-    """Open an alert for the administrators unless one with this key is open already."""
+    """Open an alert for the administrators, and e-mail them, unless one with this key is open already."""
     with session.no_autoflush:
         already_open = session.scalars(
             select(Alert.id).where(Alert.key == key, Alert.resolved_at.is_(None)).limit(1)
         ).first()
+        admins = session.scalars(select(User.email).where(User.role == Role.ADMIN, User.active.is_(True))).all()
     pending = any(isinstance(item, Alert) and item.key == key for item in session.new)
     if already_open is None and not pending:
         session.add(Alert(key=key, message=message))
+        for recipient in admins:
+            session.add(OutboxMessage(recipient=recipient, subject=f"[Case Tracker] Alert: {key}", body=message))
 
 
 def _add_days(calendar: WorkingCalendar, counting: str, start: date, days: int) -> date:
