@@ -47,7 +47,6 @@ run: venv translations
 	mkdir -p instance
 	$(RUN_ENV) FLASK_APP=wsgi $(VENV)/bin/flask db upgrade
 	$(RUN_ENV) $(VENV)/bin/flask --app wsgi tracker demo
-	@cat instance/demo-logins.txt 2>/dev/null || true
 	$(RUN_ENV) $(VENV)/bin/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 test: venv translations

@@ -97,15 +97,17 @@ def calendar_year(year: int, holidays: tuple[str, ...], workdays: tuple[str, ...
 @tracker_cli.command("demo")
 def load_demo() -> None:
     """Create one account per role and cases of every kind in many states (once)."""
+    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
     logins = demo.load(db.session, current_app.extensions["password_hasher"])
     if logins is None:
         click.echo("demo data already loaded")
+        if logins_file.exists():
+            click.echo(logins_file.read_text(), nl=False)
         return
     db.session.commit()
     lines = ["demo accounts (role, e-mail, password):"]
     lines += [f"  {role:<11} {email:<28} {password}" for role, email, password in logins]
     click.echo("\n".join(lines))
-    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
     logins_file.parent.mkdir(parents=True, exist_ok=True)
     logins_file.write_text("\n".join(lines) + "\n")
     logins_file.chmod(0o600)
