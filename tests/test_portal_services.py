@@ -25,12 +25,15 @@ from tracker.services import filing
 from tracker.services.attachments import EvidencePolicy
 from tracker.services.attachments import QuotaExceeded
 from tracker.services.attachments import attach_evidence
+from tracker.services.cases import EnterpriseError
 from tracker.services.cases import FilingError
+from tracker.services.cases import confirm_enterprise
 from tracker.services.conversation import ConversationError
 from tracker.services.conversation import post_message
 from tracker.services.conversation import rate_case
 from tracker.services.conversation import request_reopen
 from tracker.services.throttle import Throttled
+from tracker.workflow import GuardFailed
 from tracker.workflow import fire
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -209,3 +212,22 @@ def test_rating_and_reopen_requests_follow_closure(db_session, cast, make_case):
     assert case.reopen_requested_at is not None
     with pytest.raises(ConversationError, match="already_requested"):
         request_reopen(db.session, case, cast.applicant, "再次", now=closed_at + timedelta(days=3))
+
+
+def test_an_officer_confirms_a_consumer_entered_enterprise_before_accepting(db_session, cast):
+    consumer = cast.applicant
+    draft = filing.start_draft(db.session, CaseKind.COMPLAINT, consumer, None)
+    fields = complaint_fields(gen_enterprise())
+    del fields["enterprise_id"]
+    filing.save_draft(draft, {**fields, "enterprise_name": "未核实的商家"})
+    case, _ = filing.submit_draft(db.session, draft, consumer, now=NOW)
+    fire(case, "start_review", cast.officer, now=NOW)
+    with pytest.raises(GuardFailed):
+        fire(case, "accept", cast.officer, now=NOW)
+    with pytest.raises(EnterpriseError, match="credit code"):
+        confirm_enterprise(db.session, case, cast.officer, now=NOW)
+    case.enterprise.credit_code = "91330100ABCDEFGH2X"
+    with pytest.raises(EnterpriseError, match="only an officer"):
+        confirm_enterprise(db.session, case, consumer, now=NOW)
+    confirm_enterprise(db.session, case, cast.officer, now=NOW)
+    assert fire(case, "accept", cast.officer, now=NOW) == "enterprise_response"

@@ -18,6 +18,7 @@ from tracker.models import CASE_NUMBER_PREFIX
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import CaseNumberCounter
+from tracker.models import Enterprise
 from tracker.models import Message
 from tracker.models import PanelMember
 from tracker.models import Role
@@ -194,3 +195,30 @@ def recuse_expert(
 def find_case_by_number(session: Session, number: str) -> Case | None:
     """Look a case up by its public number."""
     return session.scalars(select(Case).where(Case.number == number)).first()
+
+
+class EnterpriseError(ValueError):
+    """An enterprise cannot be confirmed as asked."""
+
+
+def confirm_enterprise(
+    session: Session, case: Case, officer: User, *, now: datetime | None = None
+) -> Enterprise:
+    """An officer checks an enterprise a consumer entered, so the case can be routed to it."""
+    now = now or utcnow()
+    if officer.role != Role.OFFICER:
+        raise EnterpriseError("only an officer confirms enterprises")
+    enterprise = case.enterprise
+    if enterprise is None:
+        raise EnterpriseError("the case names no enterprise")
+    if enterprise.confirmed:
+        return enterprise
+    if not enterprise.credit_code:
+        raise EnterpriseError("enter the unified social credit code first")
+    enterprise.confirmed = True
+    audit.record(
+        session, case, actor=officer, action="confirm_enterprise",
+        body={"enterprise_id": enterprise.id, "credit_code": enterprise.credit_code},
+        visibility=Visibility.STAFF, from_state=case.state, to_state=case.state, now=now,
+    )
+    return enterprise
