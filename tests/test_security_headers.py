@@ -1,0 +1,29 @@
+"""Every response carries the headers that keep browsers from framing, sniffing or running foreign code."""
+
+from config import Config
+from tracker import CONTENT_SECURITY_POLICY
+
+
+def test_pages_carry_the_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_error_pages_carry_them_too(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookies_are_http_only_and_same_site(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+
+
+def test_production_cookies_are_secure():
+    assert Config.SESSION_COOKIE_SECURE is True and Config.REMEMBER_COOKIE_SECURE is True
