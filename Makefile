@@ -40,7 +40,7 @@ translations: $(STAMP)
 
 # After adding user-facing strings: refresh the template and the catalogs, then translate the new entries.
 translations-update: $(STAMP)
-	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS_DIR)/messages.pot .
+	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* __pycache__" -o $(TRANSLATIONS_DIR)/messages.pot .
 	$(VENV)/bin/pybabel --quiet update -i $(TRANSLATIONS_DIR)/messages.pot -d $(TRANSLATIONS_DIR) --no-fuzzy-matching
 
 run: venv translations

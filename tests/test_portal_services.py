@@ -190,7 +190,8 @@ def test_messages_are_audited_as_digests_and_notes_stay_internal(db_session, cas
     post_message(db.session, case, cast.officer, "内部备注", internal=True)
     db.session.flush()
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id,
-                                                         AuditEvent.action.in_(["message", "note"]))).all()
+                                                         AuditEvent.action.in_(["message", "note"]))
+                                     .order_by(AuditEvent.seq)).all()
     assert [(e.action, e.visibility) for e in events] == [("message", "parties"), ("note", "staff")]
     assert "12345" not in events[0].body
 

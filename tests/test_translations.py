@@ -41,6 +41,8 @@ def extracted(tmp_path_factory) -> set:
                 "_l",
                 "-k",
                 "lazy_gettext",
+                "--ignore-dirs",
+                ".* __pycache__",
                 "-o",
                 str(output),
                 str(ROOT),

@@ -6,6 +6,8 @@ from sqlalchemy import select
 from tests.factories import PASSWORD
 from tracker.extensions import db
 from tracker.models import SecurityEvent
+from tracker.services import accounts
+from tracker.web.uploads import DRAFT_OWNER_KEY
 
 GENERIC_FAILURE_ZH = "电子邮箱或密码不正确。"
 
@@ -138,3 +140,26 @@ def test_a_visitor_sees_the_welcome_page_with_a_login_button(client):
     page = client.get("/").get_data(as_text=True)
     assert "仲裁检验" in page and "质量鉴定" in page and "溯源和防伪验证标识" in page
     assert 'href="/login"' in page
+
+
+def test_repeated_failed_logins_are_throttled_even_with_the_right_password_then(client, make_user):
+    user = make_user("consumer")
+    for _attempt in range(accounts.LOGIN_LIMIT_PER_ACCOUNT):
+        response = client.post("/login", data={"email": user.email, "password": "wrong password"})
+        assert response.status_code == 200
+    blocked = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert "失败次数过多" in blocked.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+def test_logging_in_keeps_a_filing_begun_anonymously(client, make_user):
+    user = make_user("consumer")
+    with client.session_transaction() as session:
+        session[DRAFT_OWNER_KEY] = "key-of-an-anonymous-draft"
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    with client.session_transaction() as session:
+        assert session[DRAFT_OWNER_KEY] == "key-of-an-anonymous-draft"
+        assert session["_user_id"] == str(user.id)

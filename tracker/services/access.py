@@ -1,5 +1,8 @@
 """Who may see which case: the one place that answers it, for pages, downloads and the API."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import Select
 from sqlalchemy import false
 from sqlalchemy import select
@@ -7,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from tracker.models import AuditEvent
 from tracker.models import Case
+from tracker.models import Message
 from tracker.models import PanelMember
 from tracker.models import Role
 from tracker.models import SecurityEvent
 from tracker.models import User
 from tracker.models import Visibility
+from tracker.working_days import local_date
 
 
 def can_view_case(case: Case, user: User | None) -> bool:
@@ -63,6 +68,38 @@ def visible_events(session: Session, case: Case, viewer: User) -> list[AuditEven
     if not is_staff_viewer(viewer):
         query = query.where(AuditEvent.visibility == Visibility.PARTIES.value)
     return list(session.scalars(query))
+
+
+def visible_messages(session: Session, case: Case, viewer: User) -> list[Message]:
+    """The case's messages in order; internal notes only for staff."""
+    query = select(Message).where(Message.case_id == case.id).order_by(Message.created_at, Message.id)
+    if not is_staff_viewer(viewer):
+        query = query.where(Message.visibility == Visibility.PARTIES.value)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """One step of a case as anyone holding its access code may read it: no actor, no reason, no text."""
+
+    action: str
+    from_state: str | None
+    to_state: str | None
+    #: The day in China on which it happened; the time of day is left out too.
+    occurred_on: date
+
+
+def public_events(session: Session, case: Case) -> list[PublicEvent]:
+    """The parties' part of the trail reduced to what the public tracking page may show."""
+    query = (
+        select(AuditEvent.action, AuditEvent.from_state, AuditEvent.to_state, AuditEvent.occurred_at)
+        .where(AuditEvent.case_id == case.id, AuditEvent.visibility == Visibility.PARTIES.value)
+        .order_by(AuditEvent.seq)
+    )
+    return [
+        PublicEvent(action=action, from_state=from_state, to_state=to_state, occurred_on=local_date(occurred_at))
+        for action, from_state, to_state, occurred_at in session.execute(query)
+    ]
 
 
 def log_refused_access(

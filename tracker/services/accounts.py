@@ -1,6 +1,7 @@
 """Accounts: creating users, checking passwords, recording logins."""
 
 from datetime import datetime
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import func
@@ -15,6 +16,12 @@ from tracker.models import utcnow
 from tracker.passwords import password_problems
 from tracker.security import hash_password
 from tracker.security import verify_password
+from tracker.services import throttle
+
+#: Failed logins allowed within the window, per client address and per account.
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_LIMIT_PER_ADDRESS = 30
+LOGIN_LIMIT_PER_ACCOUNT = 10
 
 
 class AccountError(ValueError):
@@ -67,11 +74,22 @@ def authenticate(
     remote_addr: str | None = None,
     now: datetime | None = None,
 ) -> User | None:
-    """Return the active user with these credentials, or None (and log the failure)."""
+    """Return the active user with these credentials, or None (and log and count the failure).
+
+    Raises Throttled after too many failures for the address or the account within the window,
+    before checking the password, so that guessing gets no answers.
+    """
+    now = now or utcnow()
+    keys = [
+        (f"login:ip:{remote_addr or 'unknown'}", LOGIN_LIMIT_PER_ADDRESS),
+        (f"login:account:{normalise_email(email)[:150]}", LOGIN_LIMIT_PER_ACCOUNT),
+    ]
+    throttle.check(session, keys, LOGIN_WINDOW, now=now)
     user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
     if user is not None and user.active and verify_password(hasher, user.password_hash, password):
-        user.last_login_at = now or utcnow()
+        user.last_login_at = now
         return user
+    throttle.count_attempt(session, keys, now=now)
     session.add(
         SecurityEvent(
             kind="login_failed",

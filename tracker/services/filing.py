@@ -3,11 +3,15 @@
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
+from decimal import InvalidOperation
+from pathlib import Path
 from typing import Any
+from typing import BinaryIO
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -15,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit
 from tracker import notifications
+from tracker.evidence import EvidenceRejected
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Deadline
@@ -26,7 +31,13 @@ from tracker.models import User
 from tracker.models import Visibility
 from tracker.models import utcnow
 from tracker.security import access_code_matches
+from tracker.security import hash_access_code
+from tracker.security import new_access_code
 from tracker.services import throttle
+from tracker.services.attachments import EvidencePolicy
+from tracker.services.attachments import QuotaExceeded
+from tracker.services.attachments import attach_evidence
+from tracker.services.attachments import remove_draft_evidence
 from tracker.services.cases import FilingError
 from tracker.services.cases import submit_case
 from tracker.workflow import TERMINAL_STATES
@@ -73,14 +84,20 @@ def _to_json(data: dict[str, Any]) -> str:
 
 
 def draft_data(draft: FilingDraft) -> dict[str, Any]:
-    """The draft's fields, with dates and money typed again."""
+    """The draft's fields, with dates and money typed again; text that is not a date or an amount stays as typed."""
     data = json.loads(draft.data or "{}")
     for key in _DATE_FIELDS:
         if data.get(key):
-            data[key] = date.fromisoformat(data[key])
+            try:
+                data[key] = date.fromisoformat(data[key])
+            except ValueError:
+                pass
     for key in _MONEY_FIELDS:
         if data.get(key) not in (None, ""):
-            data[key] = Decimal(data[key])
+            try:
+                data[key] = Decimal(data[key])
+            except InvalidOperation:
+                pass
     return data
 
 
@@ -120,6 +137,100 @@ def save_draft(draft: FilingDraft, data: dict[str, Any], *, now: datetime | None
     """Keep what the consumer typed (every field, valid or not, so nothing is lost)."""
     draft.data = _to_json(data)
     draft.updated_at = now or utcnow()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with the filing form: evidence, or the power of attorney of the representative at that index."""
+
+    stream: BinaryIO
+    original_name: str
+    representative: int | None = None
+
+
+@dataclass(frozen=True)
+class UploadRefusal:
+    """A file that was not kept, and why (a reason of EvidenceRejected or QuotaExceeded)."""
+
+    original_name: str
+    reason: str
+    representative: int | None = None
+
+
+def keep_draft(
+    session: Session,
+    draft: FilingDraft,
+    data: dict[str, Any],
+    uploads: list[Upload],
+    *,
+    root: Path,
+    policy: EvidencePolicy,
+    uploader: User | None,
+    now: datetime | None = None,
+) -> list[UploadRefusal]:
+    """Keep everything the consumer sent, valid or not: the typed fields and every acceptable file.
+
+    Powers of attorney are linked to their representative by the draft itself, never by an id the browser sent;
+    a new one replaces the old. A refused file is reported and leaves nothing behind.
+    """
+    now = now or utcnow()
+    kept_powers = [entry.get("power_of_attorney_id") for entry in draft_data(draft).get("representatives") or []]
+    representatives = [
+        {**entry, "power_of_attorney_id": kept_powers[index] if index < len(kept_powers) else None}
+        for index, entry in enumerate(data.get("representatives") or [])
+    ]
+    refusals = []
+    for upload in uploads:
+        purpose = "evidence" if upload.representative is None else "power_of_attorney"
+        try:
+            evidence = attach_evidence(
+                session, root=root, policy=policy, stream=upload.stream, original_name=upload.original_name,
+                uploader=uploader, draft=draft, purpose=purpose, now=now,
+            )
+        except (EvidenceRejected, QuotaExceeded) as refusal:
+            refusals.append(UploadRefusal(upload.original_name, refusal.reason, upload.representative))
+            continue
+        if upload.representative is not None and upload.representative < len(representatives):
+            session.flush()
+            entry = representatives[upload.representative]
+            if entry["power_of_attorney_id"]:
+                remove_draft_evidence(session, draft, entry["power_of_attorney_id"])
+            entry["power_of_attorney_id"] = evidence.id
+    save_draft(draft, {**data, "representatives": representatives}, now=now)
+    return refusals
+
+
+def remove_draft_file(session: Session, draft: FilingDraft, evidence_id: int) -> None:
+    """Take a file off a draft, and off the representative it was the power of attorney of (LookupError if absent)."""
+    remove_draft_evidence(session, draft, evidence_id)
+    data = draft_data(draft)
+    for entry in data.get("representatives") or []:
+        if entry.get("power_of_attorney_id") == evidence_id:
+            entry["power_of_attorney_id"] = None
+    save_draft(draft, data)
+
+
+def confirmed_enterprise(session: Session, enterprise_id: int | None) -> Enterprise | None:
+    """The enterprise a consumer picked from the register, if it exists and an officer confirmed it."""
+    if enterprise_id is None:
+        return None
+    enterprise = session.get(Enterprise, enterprise_id)
+    return enterprise if enterprise is not None and enterprise.confirmed else None
+
+
+def filed_draft(session: Session, case: Case) -> FilingDraft | None:
+    """The draft a case was filed from, whose owner may see the confirmation page."""
+    return session.scalars(select(FilingDraft).where(FilingDraft.case_id == case.id)).first()
+
+
+def reissue_access_code(session: Session, case: Case, actor: User | None, *, now: datetime | None = None) -> str:
+    """A new access code for a filer whose confirmation page never arrived; the old code stops working."""
+    now = now or utcnow()
+    access_code = new_access_code()
+    case.access_code_hash = hash_access_code(access_code)
+    audit.record(session, case, actor=actor, action="reissue_access_code", body={},
+                 visibility=Visibility.STAFF, from_state=case.state, to_state=case.state, now=now)
+    return access_code
 
 
 def taxonomy(session: Session, vocabulary: str) -> list[TaxonomyTerm]:
@@ -192,9 +303,12 @@ def submit_draft(
     if draft.case is not None:
         return draft.case, None
     data = draft_data(draft)
+    for key in (*_DATE_FIELDS, *_MONEY_FIELDS):
+        if isinstance(data.get(key), str) and data[key]:
+            raise FilingError(key)
     if not data.get("consent_privacy"):
         raise FilingError("consent_privacy")
-    representatives = data.get("representatives") or []
+    representatives = [entry for entry in data.get("representatives") or [] if entry.get("name")]
     if len(representatives) > MAX_REPRESENTATIVES:
         raise FilingError("representatives")
     kind = CaseKind(draft.kind)
@@ -228,9 +342,12 @@ def submit_draft(
         )
     recipient = applicant.email if applicant is not None else data.get("contact_email")
     if recipient:
+        session.flush()
         notifications.queue_message(
             session, recipient,
             f"[Case Tracker] {case.number}",
+            f"您的案件 {case.number} 已收到。请妥善保管提交时获得的查询码，"
+            "凭案件编号和查询码可在 /track 查询案件进展。\n\n"
             f"Your case {case.number} has been received. Keep your access code to follow it at /track.",
             case,
         )

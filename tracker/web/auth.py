@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask import current_app
 from flask import flash
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -18,8 +19,10 @@ from tracker.extensions import db
 from tracker.extensions import login_manager
 from tracker.models import User
 from tracker.services import accounts
+from tracker.services.throttle import Throttled
 from tracker.web.forms import LoginForm
 from tracker.web.redirects import safe_next_url
+from tracker.web.uploads import DRAFT_OWNER_KEY
 
 bp = Blueprint("auth", __name__)
 
@@ -46,13 +49,19 @@ def login():
         return redirect(safe_next_url(request.args.get("next")) or url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(
-            db.session,
-            current_app.extensions["password_hasher"],
-            form.email.data,
-            form.password.data,
-            remote_addr=request.remote_addr,
-        )
+        try:
+            user = accounts.authenticate(
+                db.session,
+                current_app.extensions["password_hasher"],
+                form.email.data,
+                form.password.data,
+                remote_addr=request.remote_addr,
+            )
+        except Throttled as throttled:
+            form.form_errors.append(_("Too many failed attempts. Please wait a while and try again."))
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(throttled.retry_after)
+            return response
         db.session.commit()
         if user is not None:
             _start_fresh_session()
@@ -64,11 +73,10 @@ def login():
 
 
 def _start_fresh_session() -> None:
-    """Drop whatever the anonymous session held (except the chosen language) before it becomes a login."""
-    chosen_language = session.get("lang")
+    """Drop what the anonymous session held before it becomes a login, but keep the language and a filing begun."""
+    kept = {key: session[key] for key in ("lang", DRAFT_OWNER_KEY) if key in session}
     session.clear()
-    if chosen_language:
-        session["lang"] = chosen_language
+    session.update(kept)
 
 
 @bp.post("/logout")

@@ -1,4 +1,4 @@
-"""The case page and the workflow actions posted from it."""
+"""The case page, and every form posted from it: workflow actions, messages, supplements, ratings, reopening."""
 
 from flask import Blueprint
 from flask import abort
@@ -8,22 +8,77 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login import login_required
+from flask_wtf import FlaskForm
 
 from tracker.extensions import db
 from tracker.models import Case
 from tracker.models import User
 from tracker.services import access
 from tracker.services import cases
+from tracker.services import conversation
+from tracker.services import expectations
+from tracker.services.conversation import ConversationError
+from tracker.services.conversation import FilesRefused
+from tracker.web.errors import WORKFLOW_ERRORS
+from tracker.web.evidence import upload_refusal
 from tracker.web.forms import GUARD_FIELDS
 from tracker.web.forms import ActionForm
+from tracker.web.forms import MessageForm
+from tracker.web.forms import RatingForm
+from tracker.web.forms import ReopenRequestForm
+from tracker.web.forms import SupplementForm
 from tracker.web.forms import fields_for
+from tracker.web.presentation import format_date
 from tracker.web.presentation import state_label
+from tracker.web.timeline import event_label
+from tracker.web.uploads import evidence_policy
+from tracker.web.uploads import upload_root
+from tracker.workflow import Action
 from tracker.workflow import GuardFailed
+from tracker.workflow import WorkflowError
 from tracker.workflow import allowed_actions
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+#: Why the conversation service refused -> (message, HTTP status).
+CONVERSATION_REFUSALS = {
+    "empty": (_l("Please write something first."), 422),
+    "too_long": (_l("This text is too long."), 422),
+    "score": (_l("Choose a rating from 1 to 5 stars."), 422),
+    "not_staff": (_l("Only staff can write internal notes."), 403),
+    "not_applicant": (_l("Only the applicant can do this."), 403),
+    "not_allowed": (_l("You cannot write on this case."), 403),
+    "not_closed": (_l("This is possible only once the case is closed."), 409),
+    "already_rated": (_l("You have already rated this case."), 409),
+    "window_passed": (_l("The period for asking to reopen this case has ended."), 409),
+    "already_requested": (_l("You have already asked to reopen this case. The case officer will decide."), 409),
+}
+
+#: The question a browser asks before an action that binds the user or cannot be undone.
+ACTION_CONFIRMATIONS = {
+    "withdraw": _l("Withdraw this case? We will stop handling it, and this cannot be undone."),
+    "accept_settlement": _l("Accept the enterprise's proposal? Your case will be settled on these terms."),
+    "reject_settlement": _l("Refuse the enterprise's proposal? The case officer will continue to mediate."),
+    "raise_objection": _l("Object to the report? The product will be examined again."),
+    "refuse": _l("Refuse this case? The applicant will be told the ground you chose."),
+}
+
+#: One line under a button that says, in plain words, what the action leads to.
+ACTION_HINTS = {
+    "withdraw": _l("We stop handling your case. This cannot be undone."),
+    "accept_settlement": _l("You agree to what the enterprise proposed, and the case is settled."),
+    "reject_settlement": _l("Tell us why. The case officer will continue to mediate."),
+    "raise_objection": _l("Tell us what you disagree with. The product will be examined again."),
+}
+
+
+@bp.context_processor
+def timeline_labels() -> dict[str, object]:
+    """The case templates name every audited action, including those written outside the tables."""
+    return {"event_label": event_label}
 
 
 def get_case_or_404(number: str, viewer: User) -> Case:
@@ -42,45 +97,111 @@ def get_case_or_404(number: str, viewer: User) -> Case:
     return case
 
 
-def _errors_outside(form: ActionForm, shown_fields: list[str]) -> list[str]:
+def _errors_outside(form: FlaskForm, shown_fields: list[str]) -> list[str]:
     """Errors that no shown field can display next to itself (form-level ones and those of hidden fields)."""
     return [error for name, errors in form.errors.items() if name not in shown_fields for error in errors]
 
 
-def render_case_page(
-    case: Case, failed_trigger: str | None = None, failed_form: ActionForm | None = None, status: int = 200
-):
-    """Render the case with one small form per allowed action; a refused action keeps what the user typed."""
-    action_forms = []
-    for action in allowed_actions(case, current_user):
+def _action_forms(
+    case: Case, actions: list[Action], failed_trigger: str | None, failed_form: ActionForm | None
+) -> list[dict]:
+    """One small form per allowed action, those that cannot be undone last; a refused one keeps what was typed.
+
+    The supplement has its own form (a message and files), shown at the top of the page.
+    """
+    entries = []
+    for action in sorted(actions, key=lambda action: action.destructive):
+        if action.trigger == "supplement":
+            continue
         if action.trigger == failed_trigger and failed_form is not None:
             form = failed_form
         else:
             form = ActionForm(formdata=None, version=case.version)
         fields = fields_for(action.needs)
-        action_forms.append(
-            {"action": action, "form": form, "fields": fields, "other_errors": _errors_outside(form, fields)}
-        )
+        entries.append({
+            "action": action,
+            "form": form,
+            "fields": fields,
+            "other_errors": _errors_outside(form, fields),
+            "confirmation": ACTION_CONFIRMATIONS.get(action.trigger),
+            "hint": ACTION_HINTS.get(action.trigger),
+        })
+    return entries
+
+
+def render_case_page(
+    case: Case,
+    failed_trigger: str | None = None,
+    failed_form: ActionForm | None = None,
+    status: int = 200,
+    *,
+    message_form: MessageForm | None = None,
+    supplement_form: SupplementForm | None = None,
+    rating_form: RatingForm | None = None,
+    reopen_form: ReopenRequestForm | None = None,
+):
+    """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
+
+    A form that was refused is shown again with its errors and what the user typed, even when the case has
+    moved on meanwhile, so that nothing typed is lost.
+    """
+    actions = allowed_actions(case, current_user)
+    action_forms = _action_forms(case, actions, failed_trigger, failed_form)
     unplaced_errors = []
     if failed_form is not None and failed_trigger not in {entry["action"].trigger for entry in action_forms}:
         unplaced_errors = _errors_outside(failed_form, [])
+    may_supplement = any(action.trigger == "supplement" for action in actions)
+    reopen_refusal = conversation.reopen_refusal(case, current_user)
     return (
         render_template(
             "cases/show.html",
             case=case,
+            expectation=expectations.expectation_for(case, current_user),
             action_forms=action_forms,
             unplaced_errors=unplaced_errors,
             events=access.visible_events(db.session, case, current_user),
+            messages=access.visible_messages(db.session, case, current_user),
+            evidence_files=sorted(case.evidence, key=lambda evidence: evidence.id),
             staff_view=access.is_staff_viewer(current_user),
+            may_post_message=conversation.posting_refusal(case, current_user) is None or message_form is not None,
+            message_form=message_form or MessageForm(formdata=None),
+            may_supplement=may_supplement or supplement_form is not None,
+            supplement_form=supplement_form or SupplementForm(formdata=None, version=case.version),
+            may_rate=conversation.rating_refusal(case, current_user) is None or rating_form is not None,
+            rating_form=rating_form or RatingForm(formdata=None),
+            reopen_refusal=reopen_refusal,
+            may_request_reopen=reopen_refusal is None or reopen_form is not None,
+            reopen_form=reopen_form or ReopenRequestForm(formdata=None),
+            reopen_deadline=conversation.reopen_deadline(case),
+            reopen_requested=conversation.reopen_requested(case),
         ),
         status,
     )
 
 
+def _refused_by_conversation(case: Case, refusal: ConversationError, form_name: str, form: FlaskForm):
+    """Take back the half-done work and show the form again with the service's reason."""
+    db.session.rollback()
+    message, status = CONVERSATION_REFUSALS.get(refusal.code, CONVERSATION_REFUSALS["not_allowed"])
+    form.form_errors.append(message)
+    return render_case_page(case, status=status, **{form_name: form})
+
+
+def _refused_by_workflow(case: Case, error: WorkflowError, form_name: str, form: FlaskForm):
+    """The workflow said no (stale page, state moved on, wrong party): show the form again with its answer."""
+    db.session.rollback()
+    if isinstance(error, GuardFailed):
+        message = error.message
+    else:
+        message = WORKFLOW_ERRORS.get(type(error), (None, error.message))[1]
+    form.form_errors.append(message)
+    return render_case_page(case, status=error.status_code, **{form_name: form})
+
+
 @bp.get("/<number>")
 @login_required
 def show(number: str):
-    """The case page: facts, deadlines, panel, the actions this user may take, and the timeline."""
+    """The case page: what is expected next, facts, conversation, evidence, deadlines, actions and the timeline."""
     case = get_case_or_404(number, current_user)
     return render_case_page(case)
 
@@ -108,3 +229,95 @@ def take_action(number: str, trigger: str):
     db.session.commit()
     flash(_("Done. The case is now: %(state)s.", state=state_label(case.kind, new_state)), "success")
     return redirect(url_for("cases.show", number=case.number))
+
+
+@bp.post("/<number>/messages")
+@login_required
+def post_message(number: str):
+    """Write to the other side of the case, or (staff) leave an internal note."""
+    case = get_case_or_404(number, current_user)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return render_case_page(case, status=422, message_form=form)
+    try:
+        conversation.post_message(db.session, case, current_user, form.body.data, internal=form.internal.data)
+    except ConversationError as refusal:
+        return _refused_by_conversation(case, refusal, "message_form", form)
+    db.session.commit()
+    flash(_("Your internal note was saved.") if form.internal.data else _("Your message was sent."), "success")
+    return redirect(url_for("cases.show", number=case.number, _anchor="messages"))
+
+
+@bp.post("/<number>/supplement")
+@login_required
+def supplement(number: str):
+    """Send the information the officer asked for, with files; the officer's paused clock starts again."""
+    case = get_case_or_404(number, current_user)
+    form = SupplementForm()
+    if not form.validate_on_submit():
+        return render_case_page(case, status=422, supplement_form=form)
+    files = [(storage.stream, storage.filename) for storage in form.chosen_files()]
+    try:
+        conversation.supplement_with_evidence(
+            db.session, case, current_user, form.message.data or "", files,
+            root=upload_root(), policy=evidence_policy(), expected_version=form.version.data,
+        )
+    except FilesRefused as refused:
+        db.session.rollback()
+        refusals = [upload_refusal(error, name) for name, error in refused.refusals]
+        statuses = {status for _message, status in refusals}
+        form.files.errors = [message for message, _status in refusals]
+        form.form_errors.append(_("Nothing was sent. Choose the accepted files again, then send."))
+        return render_case_page(case, status=413 if 413 in statuses else min(statuses), supplement_form=form)
+    except ConversationError as refusal:
+        return _refused_by_conversation(case, refusal, "supplement_form", form)
+    except WorkflowError as error:
+        return _refused_by_workflow(case, error, "supplement_form", form)
+    db.session.commit()
+    flash(_supplement_sent_message(case), "success")
+    return redirect(url_for("cases.show", number=case.number))
+
+
+def _supplement_sent_message(case: Case) -> str:
+    """Thank the applicant and say by when the officer must now decide (the clock has moved)."""
+    expectation = expectations.expectation_for(case, current_user)
+    if expectation.timing == expectations.DUE:
+        return _(
+            "Thank you. Your information was sent. The case officer must now decide by %(date)s.",
+            date=format_date(expectation.due_on),
+        )
+    return _("Thank you. Your information was sent to the case officer.")
+
+
+@bp.post("/<number>/rating")
+@login_required
+def rate(number: str):
+    """The applicant rates how a closed case was handled, once."""
+    case = get_case_or_404(number, current_user)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return render_case_page(case, status=422, rating_form=form)
+    try:
+        conversation.rate_case(db.session, case, current_user, form.score.data, form.comment.data)
+    except ConversationError as refusal:
+        return _refused_by_conversation(case, refusal, "rating_form", form)
+    db.session.commit()
+    flash(_("Thank you for rating how your case was handled."), "success")
+    return redirect(url_for("cases.show", number=case.number, _anchor="rating"))
+
+
+@bp.post("/<number>/reopen-request")
+@login_required
+def request_reopen(number: str):
+    """The applicant asks, within the window, for a closed case to be reopened; an officer decides."""
+    case = get_case_or_404(number, current_user)
+    form = ReopenRequestForm()
+    if not form.validate_on_submit():
+        return render_case_page(case, status=422, reopen_form=form)
+    try:
+        conversation.request_reopen(db.session, case, current_user, form.reason.data)
+    except ConversationError as refusal:
+        return _refused_by_conversation(case, refusal, "reopen_form", form)
+    db.session.commit()
+    flash(_("Your request to reopen the case was sent. The case officer will decide."), "success")
+    return redirect(url_for("cases.show", number=case.number, _anchor="reopen"))

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import EmailField
@@ -13,12 +14,16 @@ from wtforms import SelectField
 from wtforms import StringField
 from wtforms import SubmitField
 from wtforms import TextAreaField
+from wtforms import ValidationError
 from wtforms.validators import AnyOf
+from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
+from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from tracker.services.conversation import MAX_MESSAGE_LENGTH
 from tracker.workflow.guards import APPEAL_DECISIONS
 from tracker.workflow.guards import REFUSAL_CODES
 from tracker.workflow.guards import SETTLEMENT_OUTCOMES
@@ -39,6 +44,19 @@ ACTION_DATA_FIELDS = tuple(GUARD_FIELDS.values())
 
 #: Interface languages and how each is named in its own language.
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+#: The length message every free-text field of the case page shares.
+TOO_LONG_MESSAGE = _l("Please write at most %(max)d characters.")
+
+#: Longest case number and access code a visitor can sensibly type (with spaces and dashes).
+MAX_CASE_NUMBER_LENGTH = 30
+MAX_ACCESS_CODE_LENGTH = 30
+
+
+def _strip(value: object) -> object:
+    """Trim typed text, so that a field of spaces counts as empty."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -84,6 +102,97 @@ class ActionForm(FlaskForm):
             if value not in (None, ""):
                 data[name] = value
         return data
+
+
+class MessageForm(FlaskForm):
+    """A message on the case page; staff may mark it as an internal note."""
+
+    body = TextAreaField(
+        _l("Your message"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Please write a message.")),
+            Length(max=MAX_MESSAGE_LENGTH, message=TOO_LONG_MESSAGE),
+        ],
+    )
+    internal = BooleanField(_l("Internal note: only staff will see it"))
+    submit = SubmitField(_l("Send message"))
+
+
+class SupplementForm(FlaskForm):
+    """The applicant's answer to a request for information: a message, files, or both."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    message = TextAreaField(
+        _l("Your answer"),
+        filters=[_strip],
+        validators=[Length(max=MAX_MESSAGE_LENGTH, message=TOO_LONG_MESSAGE)],
+    )
+    files = MultipleFileField(_l("Documents or photos (JPEG, PNG, WebP or PDF)"))
+    submit = SubmitField(_l("Send the information"))
+
+    def chosen_files(self) -> list:
+        """The files actually chosen (a browser sends an empty part when none is)."""
+        return [storage for storage in self.files.data or [] if storage and storage.filename]
+
+    def validate_message(self, field) -> None:
+        """An answer needs some content: text, a file, or both."""
+        if not field.data and not self.chosen_files():
+            raise ValidationError(_l("Write an answer or attach at least one file."))
+
+
+class RatingForm(FlaskForm):
+    """The applicant's rating of a closed case: 1 to 5 stars and an optional comment."""
+
+    score = IntegerField(
+        _l("Your rating"),
+        validators=[
+            InputRequired(message=_l("Choose a rating from 1 to 5 stars.")),
+            NumberRange(min=1, max=5, message=_l("Choose a rating from 1 to 5 stars.")),
+        ],
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=MAX_MESSAGE_LENGTH, message=TOO_LONG_MESSAGE)],
+    )
+    submit = SubmitField(_l("Send rating"))
+
+
+class ReopenRequestForm(FlaskForm):
+    """The applicant's request to reopen a closed case, with the reason an officer will weigh."""
+
+    reason = TextAreaField(
+        _l("Why should the case be reopened?"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Please say why the case should be reopened.")),
+            Length(max=MAX_MESSAGE_LENGTH, message=TOO_LONG_MESSAGE),
+        ],
+    )
+    submit = SubmitField(_l("Ask to reopen"))
+
+
+class TrackForm(FlaskForm):
+    """Public tracking: the case number and the access code given at filing."""
+
+    number = StringField(
+        _l("Case number"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Enter the case number.")),
+            Length(max=MAX_CASE_NUMBER_LENGTH, message=TOO_LONG_MESSAGE),
+        ],
+    )
+    access_code = StringField(
+        _l("Access code"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Enter the access code.")),
+            Length(max=MAX_ACCESS_CODE_LENGTH, message=TOO_LONG_MESSAGE),
+        ],
+    )
+    submit = SubmitField(_l("Track the case"))
 
 
 class LanguageForm(FlaskForm):

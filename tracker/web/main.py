@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from tracker.extensions import db
 from tracker.models import Case
 from tracker.services import access
+from tracker.services import expectations
 from tracker.web.forms import LanguageForm
 from tracker.web.redirects import safe_next_url
 
@@ -24,12 +25,13 @@ CASES_PER_PAGE = 50
 
 @bp.get("/")
 def index():
-    """Signed-in users land on the cases they may see; visitors on what the service offers."""
+    """Signed-in users land on the cases they may see, each with who acts next; visitors on what the service offers."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     visible = access.visible_cases(current_user).options(selectinload(Case.deadlines))
     page = db.paginate(visible, per_page=CASES_PER_PAGE)
-    return render_template("main/index.html", page=page)
+    rows = [(case, expectations.expectation_for(case, current_user)) for case in page.items]
+    return render_template("main/index.html", page=page, rows=rows)
 
 
 @bp.post("/language")
