@@ -225,10 +225,10 @@ def test_an_officer_confirms_a_consumer_entered_enterprise_before_accepting(db_s
     fire(case, "start_review", cast.officer, now=NOW)
     with pytest.raises(GuardFailed):
         fire(case, "accept", cast.officer, now=NOW)
-    with pytest.raises(EnterpriseError, match="credit code"):
+    with pytest.raises(EnterpriseError, match="code_missing"):
         confirm_enterprise(db.session, case, cast.officer, now=NOW)
     case.enterprise.credit_code = "91330100ABCDEFGH2X"
-    with pytest.raises(EnterpriseError, match="only an officer"):
+    with pytest.raises(EnterpriseError, match="not_officer"):
         confirm_enterprise(db.session, case, consumer, now=NOW)
     confirm_enterprise(db.session, case, cast.officer, now=NOW)
     assert fire(case, "accept", cast.officer, now=NOW) == "enterprise_response"

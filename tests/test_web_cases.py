@@ -449,3 +449,35 @@ def test_switching_language_on_a_refused_action_returns_to_the_case_page(client,
     )
     assert response.status_code == 422
     assert f'name="next" value="/cases/{case.number}"' in response.get_data(as_text=True)
+
+
+def _case_against_an_unconfirmed_enterprise(make_case, cast):
+    case = make_case("complaint", state="under_review")
+    case.enterprise.confirmed = False
+    case.enterprise.credit_code = None
+    db.session.flush()
+    return case
+
+
+def test_an_officer_confirms_a_new_enterprise_on_the_case_page_and_can_then_accept(client, login_as, make_case, cast):
+    case = _case_against_an_unconfirmed_enterprise(make_case, cast)
+    login_as(cast.officer)
+    page = client.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert 'id="confirm-enterprise"' in page and "/actions/accept" not in page
+    refused = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100ABCDEFGHIO"})
+    assert refused.status_code == 422
+    assert "不是有效的统一社会信用代码" in refused.get_data(as_text=True)
+    assert not case.enterprise.confirmed
+    done = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100abcdefgh3x"})
+    assert done.status_code == 302
+    assert case.enterprise.confirmed and case.enterprise.credit_code == "91330100ABCDEFGH3X"
+    assert "/actions/accept" in client.get(f"/cases/{case.number}").get_data(as_text=True)
+
+
+def test_only_an_officer_confirms_an_enterprise(client, login_as, make_case, cast):
+    case = _case_against_an_unconfirmed_enterprise(make_case, cast)
+    login_as(cast.applicant)
+    assert 'id="confirm-enterprise"' not in client.get(f"/cases/{case.number}").get_data(as_text=True)
+    response = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100ABCDEFGH3X"})
+    assert response.status_code == 403
+    assert not case.enterprise.confirmed

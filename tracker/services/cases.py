@@ -1,5 +1,6 @@
 """Filing cases, numbering them, advancing them and appointing their experts."""
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -197,28 +198,51 @@ def find_case_by_number(session: Session, number: str) -> Case | None:
     return session.scalars(select(Case).where(Case.number == number)).first()
 
 
+#: 统一社会信用代码 (GB 32100-2015): 18 characters, no I, O, S, V or Z.
+CREDIT_CODE_PATTERN = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+
+
 class EnterpriseError(ValueError):
-    """An enterprise cannot be confirmed as asked."""
+    """An enterprise cannot be confirmed as asked; `.code` says why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def confirm_enterprise(
-    session: Session, case: Case, officer: User, *, now: datetime | None = None
+    session: Session, case: Case, officer: User, *, credit_code: str | None = None, now: datetime | None = None
 ) -> Enterprise:
-    """An officer checks an enterprise a consumer entered, so the case can be routed to it."""
+    """An officer checks an enterprise a consumer entered, so the case can be routed to it.
+
+    With a credit code already on file for another enterprise, the case is moved to that enterprise
+    instead of creating a twin.
+    """
     now = now or utcnow()
     if officer.role != Role.OFFICER:
-        raise EnterpriseError("only an officer confirms enterprises")
+        raise EnterpriseError("not_officer")
     enterprise = case.enterprise
     if enterprise is None:
-        raise EnterpriseError("the case names no enterprise")
+        raise EnterpriseError("no_enterprise")
     if enterprise.confirmed:
         return enterprise
-    if not enterprise.credit_code:
-        raise EnterpriseError("enter the unified social credit code first")
+    code = (credit_code or enterprise.credit_code or "").strip().upper()
+    if not code:
+        raise EnterpriseError("code_missing")
+    if not CREDIT_CODE_PATTERN.match(code):
+        raise EnterpriseError("code_invalid")
+    known = session.scalars(
+        select(Enterprise).where(Enterprise.credit_code == code, Enterprise.id != enterprise.id)
+    ).first()
+    if known is not None:
+        case.enterprise = known
+        enterprise = known
+    else:
+        enterprise.credit_code = code
     enterprise.confirmed = True
     audit.record(
         session, case, actor=officer, action="confirm_enterprise",
-        body={"enterprise_id": enterprise.id, "credit_code": enterprise.credit_code},
+        body={"enterprise_id": enterprise.id, "credit_code": code, "merged": known is not None},
         visibility=Visibility.STAFF, from_state=case.state, to_state=case.state, now=now,
     )
     return enterprise

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 
 from tracker.extensions import db
 from tracker.models import Case
+from tracker.models import Role
 from tracker.models import User
 from tracker.services import access
 from tracker.services import cases
@@ -26,6 +27,7 @@ from tracker.web.errors import WORKFLOW_ERRORS
 from tracker.web.evidence import upload_refusal
 from tracker.web.forms import GUARD_FIELDS
 from tracker.web.forms import ActionForm
+from tracker.web.forms import ConfirmEnterpriseForm
 from tracker.web.forms import MessageForm
 from tracker.web.forms import RatingForm
 from tracker.web.forms import ReopenRequestForm
@@ -33,7 +35,6 @@ from tracker.web.forms import SupplementForm
 from tracker.web.forms import fields_for
 from tracker.web.presentation import format_date
 from tracker.web.presentation import state_label
-from tracker.web.timeline import event_label
 from tracker.web.uploads import evidence_policy
 from tracker.web.uploads import upload_root
 from tracker.workflow import Action
@@ -42,6 +43,14 @@ from tracker.workflow import WorkflowError
 from tracker.workflow import allowed_actions
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+#: Why an enterprise could not be confirmed.
+ENTERPRISE_REFUSALS = {
+    "not_officer": _l("Only a case officer confirms enterprises."),
+    "no_enterprise": _l("This case names no enterprise."),
+    "code_missing": _l("Enter the enterprise's unified social credit code."),
+    "code_invalid": _l("This is not a valid unified social credit code (18 characters, no I, O, S, V or Z)."),
+}
 
 #: Why the conversation service refused -> (message, HTTP status).
 CONVERSATION_REFUSALS = {
@@ -73,12 +82,6 @@ ACTION_HINTS = {
     "reject_settlement": _l("Tell us why. The case officer will continue to mediate."),
     "raise_objection": _l("Tell us what you disagree with. The product will be examined again."),
 }
-
-
-@bp.context_processor
-def timeline_labels() -> dict[str, object]:
-    """The case templates name every audited action, including those written outside the tables."""
-    return {"event_label": event_label}
 
 
 def get_case_or_404(number: str, viewer: User) -> Case:
@@ -139,6 +142,7 @@ def render_case_page(
     supplement_form: SupplementForm | None = None,
     rating_form: RatingForm | None = None,
     reopen_form: ReopenRequestForm | None = None,
+    enterprise_form: ConfirmEnterpriseForm | None = None,
 ):
     """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
 
@@ -174,6 +178,12 @@ def render_case_page(
             reopen_form=reopen_form or ReopenRequestForm(formdata=None),
             reopen_deadline=conversation.reopen_deadline(case),
             reopen_requested=conversation.reopen_requested(case),
+            may_confirm_enterprise=(
+                current_user.role == Role.OFFICER and case.enterprise is not None and not case.enterprise.confirmed
+            ),
+            enterprise_form=enterprise_form or ConfirmEnterpriseForm(
+                formdata=None, credit_code=case.enterprise.credit_code if case.enterprise else None
+            ),
         ),
         status,
     )
@@ -321,3 +331,22 @@ def request_reopen(number: str):
     db.session.commit()
     flash(_("Your request to reopen the case was sent. The case officer will decide."), "success")
     return redirect(url_for("cases.show", number=case.number, _anchor="reopen"))
+
+
+@bp.post("/<number>/enterprise")
+@login_required
+def confirm_enterprise(number: str):
+    """An officer confirms the enterprise a consumer entered, so that the case can be routed to it."""
+    case = get_case_or_404(number, current_user)
+    form = ConfirmEnterpriseForm()
+    if not form.validate_on_submit():
+        return render_case_page(case, status=422, enterprise_form=form)
+    try:
+        enterprise = cases.confirm_enterprise(db.session, case, current_user, credit_code=form.credit_code.data)
+    except cases.EnterpriseError as refusal:
+        db.session.rollback()
+        form.credit_code.errors = [*form.credit_code.errors, ENTERPRISE_REFUSALS[refusal.code]]
+        return render_case_page(case, status=403 if refusal.code == "not_officer" else 422, enterprise_form=form)
+    db.session.commit()
+    flash(_("The enterprise %(name)s is confirmed.", name=enterprise.name), "success")
+    return redirect(url_for("cases.show", number=case.number))

@@ -36,13 +36,12 @@ from tracker.models import CaseKind
 from tracker.models import Enterprise
 from tracker.models import TaxonomyTerm
 from tracker.models import utcnow
+from tracker.services.cases import CREDIT_CODE_PATTERN
 from tracker.services.filing import MAX_REPRESENTATIVES
 from tracker.services.filing import STANDINGS
 from tracker.services.filing import Upload
 from tracker.working_days import local_date
 
-#: 统一社会信用代码 (GB 32100-2015): 18 characters from digits and capitals without I, O, S, V and Z.
-CREDIT_CODE_PATTERN = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
 #: A phone number as people write it: digits, spaces, dashes, brackets, an optional leading plus.
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-]{4,24}$")
 #: Largest amount the case's Numeric(12, 2) column holds.

@@ -141,6 +141,16 @@ class SupplementForm(FlaskForm):
             raise ValidationError(_l("Write an answer or attach at least one file."))
 
 
+class ConfirmEnterpriseForm(FlaskForm):
+    """An officer confirms the enterprise a consumer entered, correcting its credit code if needed."""
+
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        filters=[_strip],
+        validators=[Optional(), Length(min=18, max=18, message=_l("The code has 18 characters."))],
+    )
+
+
 class RatingForm(FlaskForm):
     """The applicant's rating of a closed case: 1 to 5 stars and an optional comment."""
 

@@ -41,6 +41,14 @@ EXTRA_ACTION_LABELS = {
     "appoint_expert": _l("Expert appointed"),
     "recuse_expert": _l("Expert recused"),
     "deadline_overdue": _l("Deadline missed"),
+    "message": _l("Message"),
+    "note": _l("Internal note"),
+    "attach_evidence": _l("Evidence added"),
+    "rate": _l("Handling rated"),
+    "request_reopen": _l("Asked to reopen the case"),
+    "claim": _l("Case linked to an account"),
+    "reissue_access_code": _l("Access code reissued"),
+    "confirm_enterprise": _l("Enterprise confirmed"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).

@@ -20,7 +20,6 @@ from tracker.services import filing
 from tracker.services.throttle import Throttled
 from tracker.web.forms import TrackForm
 from tracker.web.presentation import local_time
-from tracker.web.timeline import event_label
 from tracker.working_days import local_date
 
 bp = Blueprint("tracking", __name__)
@@ -52,7 +51,6 @@ def _render_case(case: Case):
         expectation=expectations.expectation_for(case, None),
         next_deadline=next_open_deadline(case),
         events=access.public_events(db.session, case),
-        event_label=event_label,
         own_case=signed_in_consumer and case.applicant_id == current_user.id,
         offer_claim=signed_in_consumer and case.applicant_id is None,
     )
