@@ -1,7 +1,10 @@
 """Every response carries the headers that keep browsers from framing, sniffing or running foreign code."""
 
+from flask import request
+
 from config import Config
 from tracker import CONTENT_SECURITY_POLICY
+from tracker import create_app
 
 
 def test_pages_carry_the_security_headers(client):
@@ -27,3 +30,16 @@ def test_session_cookies_are_http_only_and_same_site(app):
 
 def test_production_cookies_are_secure():
     assert Config.SESSION_COOKIE_SECURE is True and Config.REMEMBER_COOKIE_SECURE is True
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_the_forwarded_header(session_app):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=session_app.config["SQLALCHEMY_DATABASE_URI"], PROXY_FIX_HOPS=1)
+    seen = {}
+
+    @app.get("/_address")
+    def address():
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["address"] == "203.0.113.7"

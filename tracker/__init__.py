@@ -7,6 +7,7 @@ from flask import current_app
 from flask import has_request_context
 from flask import request
 from flask import session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 from config import INSTANCE_DIR
@@ -29,6 +30,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_class.check()
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
