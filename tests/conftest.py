@@ -269,13 +269,31 @@ def chromium():
             browser.close()
 
 
-@pytest.fixture
-def browser_page(chromium) -> Iterator:
-    """A fresh browser context (cookies, storage) per test, in Chinese like most visitors."""
-    context = chromium.new_context(locale="zh-CN")
+#: A common phone's viewport, for the tests of pages people use on the move.
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def _page_in_new_context(chromium, **context_options) -> Iterator:
+    """A page in a fresh browser context (cookies, storage), in Chinese like most visitors."""
+    context = chromium.new_context(locale="zh-CN", **context_options)
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def browser_page(chromium) -> Iterator:
+    """A laptop-sized page."""
+    with _page_in_new_context(chromium) as page:
+        yield page
+
+
+@pytest.fixture
+def phone_page(chromium) -> Iterator:
+    """A phone-sized page with touch."""
+    with _page_in_new_context(chromium, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2) as page:
+        yield page

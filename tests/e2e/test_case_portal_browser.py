@@ -19,7 +19,6 @@ pytestmark = pytest.mark.browser
 
 #: Set TRACKER_SCREENSHOTS to a folder to keep screenshots of each step for a human to look at.
 SCREENSHOTS = os.environ.get("TRACKER_SCREENSHOTS")
-PHONE = {"width": 390, "height": 844}
 
 
 def screenshot(page, name: str) -> None:
@@ -98,7 +97,7 @@ def test_consumer_answers_a_request_with_a_photo_then_rates_a_closed_case(live_s
     screenshot(page, "05-rated")
 
 
-def test_a_visitor_tracks_a_case_on_a_phone(live_server, chromium):
+def test_a_visitor_tracks_a_case_on_a_phone(live_server, phone_page):
     with live_server.app.app_context():
         enterprise = db.session.scalars(select(Enterprise).order_by(Enterprise.id)).first()
         data = filing_data(enterprise, CaseKind.COMPLAINT, 99)
@@ -108,30 +107,26 @@ def test_a_visitor_tracks_a_case_on_a_phone(live_server, chromium):
         db.session.commit()
         db.session.remove()
 
-    context = chromium.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(live_server.url + "/track")
-        expect(page.get_by_role("heading", name="查询案件")).to_be_visible()
-        page.get_by_label("案件编号").fill(number)
-        page.get_by_label("查询码").fill("WRONG-CODE2")
-        page.get_by_role("button", name="查询").click()
-        expect(page.locator("#tracking-error")).to_have_text("没有与该案件编号和查询码相符的案件。")
-        expect(page.get_by_label("案件编号")).to_have_value(number)
-        screenshot(page, "06-tracking-wrong-code")
+    page = phone_page
+    page.goto(live_server.url + "/track")
+    expect(page.get_by_role("heading", name="查询案件")).to_be_visible()
+    page.get_by_label("案件编号").fill(number)
+    page.get_by_label("查询码").fill("WRONG-CODE2")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#tracking-error")).to_have_text("没有与该案件编号和查询码相符的案件。")
+    expect(page.get_by_label("案件编号")).to_have_value(number)
+    screenshot(page, "06-tracking-wrong-code")
 
-        page.get_by_label("查询码").fill(access_code.lower())
-        page.get_by_role("button", name="查询").click()
-        expect(page.get_by_role("heading", name=number)).to_be_visible()
-        expect(page.locator("#case-state")).to_have_text("已提交")
-        expect(page.locator("#expectation")).to_contain_text("我们已收到您的案件，承办人将决定是否受理。")
-        expect(page.locator("#timeline > li")).to_have_count(1)
-        body = page.locator("body")
-        expect(body).not_to_contain_text("匿名投诉人")
-        expect(body).not_to_contain_text("visitor@example.test")
-        expect(body).not_to_contain_text(data["narrative"])
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        screenshot(page, "07-tracking-phone")
-    finally:
-        context.close()
+    page.get_by_label("查询码").fill(access_code.lower())
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("heading", name=number)).to_be_visible()
+    expect(page.locator("#case-state")).to_have_text("已提交")
+    expect(page.locator("#expectation")).to_contain_text("我们已收到您的案件，承办人将决定是否受理。")
+    expect(page.locator("#timeline > li")).to_have_count(1)
+    body = page.locator("body")
+    expect(body).not_to_contain_text("匿名投诉人")
+    expect(body).not_to_contain_text("visitor@example.test")
+    expect(body).not_to_contain_text(data["narrative"])
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "07-tracking-phone")
+

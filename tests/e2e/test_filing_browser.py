@@ -11,9 +11,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.conftest import PHONE
+
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
 #: Where to keep a screenshot of each step for a person to look at, e.g. TRACKER_SCREENSHOTS=/tmp/shots (no pixels
 #: are compared; nothing is written when unset).
@@ -42,19 +43,6 @@ def choose_enterprise(page, text: str, name: str) -> None:
     match = page.get_by_role("radio", name=name)
     expect(match).to_be_visible()
     match.check()
-
-
-@pytest.fixture
-def phone_page(chromium):
-    """A phone-sized browser in Chinese, with touch."""
-    context = chromium.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True,
-                                   device_scale_factor=2)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_a_visitor_files_a_complaint_with_a_photo_on_a_phone(live_server, phone_page, tmp_path):
