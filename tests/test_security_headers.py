@@ -4,6 +4,7 @@ from flask import request
 
 from config import Config
 from tracker import CONTENT_SECURITY_POLICY
+from tracker import UNKNOWN_CLIENT_ADDRESS
 from tracker import create_app
 
 
@@ -43,3 +44,16 @@ def test_behind_a_trusted_proxy_the_client_address_comes_from_the_forwarded_head
 
     app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen["address"] == "203.0.113.7"
+
+
+def test_a_forged_client_address_is_replaced_before_it_is_stored_or_counted(session_app):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=session_app.config["SQLALCHEMY_DATABASE_URI"], PROXY_FIX_HOPS=1)
+    seen = {}
+
+    @app.get("/_address")
+    def address():
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "x" * 500 + "\x00"})
+    assert seen["address"] == UNKNOWN_CLIENT_ADDRESS

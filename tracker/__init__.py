@@ -1,5 +1,6 @@
 """Case Tracker: the application factory."""
 
+import ipaddress
 import os
 
 from flask import Flask
@@ -34,10 +35,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_client_address_check(app)
     register_security_headers(app)
     return app
 
@@ -64,6 +67,13 @@ def register_extensions(app: Flask) -> None:
     )
     with app.app_context():
         configure_engine(db.engine)
+
+
+def register_converters(app: Flask) -> None:
+    """URL converters the blueprints' rules name; registered first, as a rule looks its converter up when added."""
+    from tracker.web import converters
+
+    app.url_map.converters.update(converters.CONVERTERS)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -106,11 +116,25 @@ def register_template_helpers(app: Flask) -> None:
     presentation.register(app)
 
 
+#: Stands in for a client address that did not parse; the throttles then count such clients together.
+UNKNOWN_CLIENT_ADDRESS = "0.0.0.0"  # noqa: S104 - a placeholder value, never bound to
+
 #: Everything is served by the app itself: no CDN, no inline script or style, no framing.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def register_client_address_check(app: Flask) -> None:
+    """A client address that is not an IP address (a forged X-Forwarded-For) is replaced before anyone stores it."""
+
+    @app.before_request
+    def replace_unparsable_client_address() -> None:
+        try:
+            ipaddress.ip_address(request.remote_addr or "")
+        except ValueError:
+            request.remote_addr = UNKNOWN_CLIENT_ADDRESS
 
 
 def register_security_headers(app: Flask) -> None:

@@ -25,6 +25,7 @@ from tracker.models.portal import Rating
 from tracker.models.portal import Representative
 from tracker.models.portal import TaxonomyTerm
 from tracker.models.portal import ThrottleEvent
+from tracker.models.types import MAX_ROW_ID
 from tracker.models.types import UTCDateTime
 from tracker.models.types import utcnow
 from tracker.models.users import STAFF_ROLES
@@ -34,6 +35,7 @@ from tracker.models.users import User
 
 __all__ = [
     "CASE_NUMBER_PREFIX",
+    "MAX_ROW_ID",
     "STAFF_ROLES",
     "Alert",
     "AuditEvent",

@@ -6,6 +6,9 @@ from datetime import datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+#: The largest value an Integer primary key holds (PostgreSQL's int4); a larger id, as typed into a form, names no row.
+MAX_ROW_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (used as a callable column default)."""

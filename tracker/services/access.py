@@ -110,7 +110,8 @@ def log_refused_access(
         SecurityEvent(
             kind="access_denied",
             user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
-            target=target[:300],
+            # Any path can be probed, but PostgreSQL cannot store a NUL byte: mark where it was.
+            target=target.replace("\x00", "\ufffd")[:300],
             remote_addr=remote_addr,
             detail=detail,
         )

@@ -18,6 +18,7 @@ from tracker.evidence import delete_if_unreferenced
 from tracker.evidence import prepare_upload
 from tracker.evidence import resolve_stored
 from tracker.evidence import store_prepared
+from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import Evidence
 from tracker.models import FilingDraft
@@ -118,7 +119,7 @@ def attach_evidence(
 
 def remove_draft_evidence(session: Session, draft: FilingDraft, evidence_id: int) -> None:
     """Take a file off a draft before it is filed (filed evidence stays: it is part of the record)."""
-    evidence = session.get(Evidence, evidence_id)
+    evidence = session.get(Evidence, evidence_id) if 0 < evidence_id <= MAX_ROW_ID else None
     if evidence is None or evidence.draft_id != draft.id or evidence.case_id is not None:
         raise LookupError("no such file on this draft")
     session.delete(evidence)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker import audit
 from tracker import notifications
 from tracker.evidence import EvidenceRejected
+from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Deadline
@@ -212,7 +213,7 @@ def remove_draft_file(session: Session, draft: FilingDraft, evidence_id: int) ->
 
 def confirmed_enterprise(session: Session, enterprise_id: int | None) -> Enterprise | None:
     """The enterprise a consumer picked from the register, if it exists and an officer confirmed it."""
-    if enterprise_id is None:
+    if enterprise_id is None or not 0 < enterprise_id <= MAX_ROW_ID:
         return None
     enterprise = session.get(Enterprise, enterprise_id)
     return enterprise if enterprise is not None and enterprise.confirmed else None
@@ -245,7 +246,8 @@ def taxonomy(session: Session, vocabulary: str) -> list[TaxonomyTerm]:
 def search_enterprises(session: Session, text: str, limit: int = 10) -> list[Enterprise]:
     """Confirmed enterprises whose name contains the text or whose credit code starts with it."""
     text = text.strip()
-    if len(text) < 2:
+    # A NUL byte is in no name, and PostgreSQL refuses to compare text that holds one.
+    if len(text) < 2 or "\x00" in text:
         return []
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return session.scalars(

@@ -1,7 +1,6 @@
 """Forms of the account pages: registration, password change, claiming a case filed without an account."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms import PasswordField
 from wtforms import StringField
@@ -21,6 +20,7 @@ from tracker.passwords import password_problems
 from tracker.web.filing_forms import PHONE_MESSAGE
 from tracker.web.filing_forms import PHONE_PATTERN
 from tracker.web.filing_forms import strip_text
+from tracker.web.form_input import PostedForm
 
 #: What is wrong with a new password (tracker.passwords codes), as the person choosing it reads it.
 PASSWORD_PROBLEM_MESSAGES = {
@@ -59,7 +59,7 @@ def confirmation_field(label) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PostedForm):
     """A consumer account: e-mail, a name, an optional mobile number and a password."""
 
     email = EmailField(
@@ -92,7 +92,7 @@ class RegisterForm(FlaskForm):
             raise ValidationError(" ".join(password_messages(problems)))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PostedForm):
     """A new password, after proving the current one."""
 
     current_password = PasswordField(
@@ -103,7 +103,7 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change the password"))
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PostedForm):
     """The case number and access code of a case filed without an account."""
 
     number = StringField(

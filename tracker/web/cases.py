@@ -208,7 +208,7 @@ def _refused_by_workflow(case: Case, error: WorkflowError, form_name: str, form:
     return render_case_page(case, status=error.status_code, **{form_name: form})
 
 
-@bp.get("/<number>")
+@bp.get("/<case_number:number>")
 @login_required
 def show(number: str):
     """The case page: what is expected next, facts, conversation, evidence, deadlines, actions and the timeline."""
@@ -216,7 +216,7 @@ def show(number: str):
     return render_case_page(case)
 
 
-@bp.post("/<number>/actions/<trigger>")
+@bp.post("/<case_number:number>/actions/<trigger>")
 @login_required
 def take_action(number: str, trigger: str):
     """Fire one workflow action; the workflow decides, this view only translates its answer into HTTP."""
@@ -241,7 +241,7 @@ def take_action(number: str, trigger: str):
     return redirect(url_for("cases.show", number=case.number))
 
 
-@bp.post("/<number>/messages")
+@bp.post("/<case_number:number>/messages")
 @login_required
 def post_message(number: str):
     """Write to the other side of the case, or (staff) leave an internal note."""
@@ -258,7 +258,7 @@ def post_message(number: str):
     return redirect(url_for("cases.show", number=case.number, _anchor="messages"))
 
 
-@bp.post("/<number>/supplement")
+@bp.post("/<case_number:number>/supplement")
 @login_required
 def supplement(number: str):
     """Send the information the officer asked for, with files; the officer's paused clock starts again."""
@@ -299,7 +299,7 @@ def _supplement_sent_message(case: Case) -> str:
     return _("Thank you. Your information was sent to the case officer.")
 
 
-@bp.post("/<number>/rating")
+@bp.post("/<case_number:number>/rating")
 @login_required
 def rate(number: str):
     """The applicant rates how a closed case was handled, once."""
@@ -316,7 +316,7 @@ def rate(number: str):
     return redirect(url_for("cases.show", number=case.number, _anchor="rating"))
 
 
-@bp.post("/<number>/reopen-request")
+@bp.post("/<case_number:number>/reopen-request")
 @login_required
 def request_reopen(number: str):
     """The applicant asks, within the window, for a closed case to be reopened; an officer decides."""
@@ -333,7 +333,7 @@ def request_reopen(number: str):
     return redirect(url_for("cases.show", number=case.number, _anchor="reopen"))
 
 
-@bp.post("/<number>/enterprise")
+@bp.post("/<case_number:number>/enterprise")
 @login_required
 def confirm_enterprise(number: str):
     """An officer confirms the enterprise a consumer entered, so that the case can be routed to it."""

@@ -10,6 +10,7 @@ from flask_login import current_user
 from tracker.evidence import EvidenceRejected
 from tracker.evidence import content_disposition
 from tracker.extensions import db
+from tracker.models import MAX_ROW_ID
 from tracker.services import access
 from tracker.services import filing
 from tracker.services.attachments import QuotaExceeded
@@ -48,11 +49,9 @@ def _owns_draft(draft) -> bool:
     return filing.owns_draft(draft, current_user, draft_owner_key())
 
 
-#: The largest id the evidence table's integer key holds; a larger one in the URL is a plain 404, not a database error.
-MAX_EVIDENCE_ID = 2**31 - 1
 
 
-@bp.get(f"/evidence/<int(max={MAX_EVIDENCE_ID}):evidence_id>")
+@bp.get(f"/evidence/<int(max={MAX_ROW_ID}):evidence_id>")
 def download(evidence_id: int):
     """Send a file to someone who may see its case (or owns its draft); everyone else gets a logged 404."""
     try:

@@ -198,7 +198,7 @@ def new(kind: str):
     return receive(kind, draft)
 
 
-@bp.route(f"/<{KIND_SEGMENT}:kind>/<token>", methods=["GET", "POST"])
+@bp.route(f"/<{KIND_SEGMENT}:kind>/<draft_token:token>", methods=["GET", "POST"])
 def edit(kind: str, token: str):
     """The form filled from the draft; ?check=1 also shows what still needs the consumer's attention."""
     draft = owned_draft_or_404(token, kind)
@@ -212,7 +212,7 @@ def edit(kind: str, token: str):
     return render_form(kind, form, draft)
 
 
-@bp.get("/review/<token>")
+@bp.get("/review/<draft_token:token>")
 def review(token: str):
     """Everything the consumer entered, to read over before submitting, with a hint about similar open cases."""
     draft = owned_draft_or_404(token)
@@ -235,7 +235,7 @@ def review(token: str):
     )
 
 
-@bp.post("/submit/<token>")
+@bp.post("/submit/<draft_token:token>")
 def submit(token: str):
     """File the draft once: a double click or a retry lands on the same case and the same confirmation."""
     if not ConfirmForm().validate_on_submit():
@@ -281,7 +281,7 @@ def remembered_access_code(case) -> str | None:
     return code if code and access_code_matches(case.access_code_hash, code) else None
 
 
-@bp.get("/done/<number>")
+@bp.get("/done/<case_number:number>")
 def done(number: str):
     """The confirmation: case number, access code, the first deadline and where to follow the case."""
     case = filed_case_or_404(number)
@@ -295,7 +295,7 @@ def done(number: str):
     )
 
 
-@bp.post("/done/<number>/access-code")
+@bp.post("/done/<case_number:number>/access-code")
 def reissue_code(number: str):
     """A new access code for a filer whose confirmation never arrived (the old code stops working)."""
     if not ConfirmForm().validate_on_submit():

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
@@ -40,6 +39,8 @@ from tracker.services.cases import CREDIT_CODE_PATTERN
 from tracker.services.filing import MAX_REPRESENTATIVES
 from tracker.services.filing import STANDINGS
 from tracker.services.filing import Upload
+from tracker.web.form_input import PostedForm
+from tracker.web.form_input import PostedInput
 from tracker.working_days import local_date
 
 #: A phone number as people write it: digits, spaces, dashes, brackets, an optional leading plus.
@@ -117,6 +118,8 @@ PHONE_MESSAGE = _l("Enter a phone number with digits only (spaces, dashes and a 
 class RepresentativeForm(Form):
     """One of at most two people acting for the applicant, with the signed power of attorney."""
 
+    Meta = PostedInput
+
     name = StringField(_l("Name"), filters=[strip_text], validators=[Length(max=100)])
     phone = StringField(
         _l("Phone"), filters=[strip_text], validators=[Optional(), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)]
@@ -128,7 +131,7 @@ class RepresentativeForm(Form):
         return isinstance(self.power_of_attorney.data, FileStorage) and bool(self.power_of_attorney.data.filename)
 
 
-class FilingForm(FlaskForm):
+class FilingForm(PostedForm):
     """What every kind of case asks: the enterprise, the product, what happened, representatives, consents, files."""
 
     action = HiddenField()
@@ -477,5 +480,5 @@ def power_owners(data: dict[str, Any]) -> dict[int, int]:
     }
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PostedForm):
     """A button that changes something (submit the filing, issue a new code): nothing but the CSRF token."""

@@ -1,7 +1,6 @@
 """One form class per screen; the workflow's guards stay the judge of what an action needs."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField
 from wtforms import DateField
@@ -24,6 +23,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.services.conversation import MAX_MESSAGE_LENGTH
+from tracker.web.form_input import PostedForm
 from tracker.workflow.guards import APPEAL_DECISIONS
 from tracker.workflow.guards import REFUSAL_CODES
 from tracker.workflow.guards import SETTLEMENT_OUTCOMES
@@ -69,7 +69,7 @@ def fields_for(needs: tuple[str, ...]) -> list[str]:
     return [GUARD_FIELDS[guard] for guard in needs if guard in GUARD_FIELDS]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PostedForm):
     """The login screen."""
 
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)])
@@ -78,7 +78,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PostedForm):
     """One workflow action on the case page; only the fields the action needs are shown and sent."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -104,7 +104,7 @@ class ActionForm(FlaskForm):
         return data
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PostedForm):
     """A message on the case page; staff may mark it as an internal note."""
 
     body = TextAreaField(
@@ -119,7 +119,7 @@ class MessageForm(FlaskForm):
     submit = SubmitField(_l("Send message"))
 
 
-class SupplementForm(FlaskForm):
+class SupplementForm(PostedForm):
     """The applicant's answer to a request for information: a message, files, or both."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -141,7 +141,7 @@ class SupplementForm(FlaskForm):
             raise ValidationError(_l("Write an answer or attach at least one file."))
 
 
-class ConfirmEnterpriseForm(FlaskForm):
+class ConfirmEnterpriseForm(PostedForm):
     """An officer confirms the enterprise a consumer entered, correcting its credit code if needed."""
 
     credit_code = StringField(
@@ -151,7 +151,7 @@ class ConfirmEnterpriseForm(FlaskForm):
     )
 
 
-class RatingForm(FlaskForm):
+class RatingForm(PostedForm):
     """The applicant's rating of a closed case: 1 to 5 stars and an optional comment."""
 
     score = IntegerField(
@@ -169,7 +169,7 @@ class RatingForm(FlaskForm):
     submit = SubmitField(_l("Send rating"))
 
 
-class ReopenRequestForm(FlaskForm):
+class ReopenRequestForm(PostedForm):
     """The applicant's request to reopen a closed case, with the reason an officer will weigh."""
 
     reason = TextAreaField(
@@ -183,7 +183,7 @@ class ReopenRequestForm(FlaskForm):
     submit = SubmitField(_l("Ask to reopen"))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(PostedForm):
     """Public tracking: the case number and the access code given at filing."""
 
     number = StringField(
@@ -205,7 +205,7 @@ class TrackForm(FlaskForm):
     submit = SubmitField(_l("Track the case"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PostedForm):
     """The language switch in the navigation bar."""
 
     lang = HiddenField(validators=[InputRequired(), AnyOf(list(LANGUAGE_NAMES))])

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
+from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.services import access
 from tracker.services import expectations
@@ -21,6 +22,8 @@ bp = Blueprint("main", __name__)
 
 #: Cases listed per page on the front page.
 CASES_PER_PAGE = 50
+#: No page past this can hold a case; asking for one is the 404 of a page past the last, not a database overflow.
+MAX_PAGE = MAX_ROW_ID // CASES_PER_PAGE + 1
 
 
 @bp.get("/")
@@ -28,6 +31,8 @@ def index():
     """Signed-in users land on the cases they may see, each with who acts next; visitors on what the service offers."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
+    if request.args.get("page", 1, type=int) > MAX_PAGE:
+        abort(404)
     visible = access.visible_cases(current_user).options(selectinload(Case.deadlines))
     page = db.paginate(visible, per_page=CASES_PER_PAGE)
     rows = [(case, expectations.expectation_for(case, current_user)) for case in page.items]
