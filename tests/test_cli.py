@@ -1,24 +1,34 @@
 """The `flask tracker` commands on a real, migrated database."""
 
+import io
 import re
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func
 from sqlalchemy import select
 
 from tests.factories import gen_case
 from tests.factories import gen_cast
+from tests.factories import gen_user
 from tracker.extensions import db
 from tracker.models import Alert
 from tracker.models import CalendarYear
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Deadline
+from tracker.models import FilingDraft
 from tracker.models import OutboxMessage
+from tracker.models import Role
 from tracker.models import User
+from tracker.models import utcnow
+from tracker.services import filing
+from tracker.services.attachments import EvidencePolicy
+from tracker.services.attachments import attach_evidence
 from tracker.workflow import states_of
 
 
@@ -116,3 +126,29 @@ def test_the_readme_shows_the_diagrams_generated_from_the_tables(fresh_app):
     generated = run(fresh_app, "diagrams").output
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert generated.strip() in readme
+
+
+def test_purge_removes_abandoned_drafts_and_their_unshared_files_but_keeps_recent_and_filed_ones(fresh_app):
+    root = Path(fresh_app.config["UPLOAD_FOLDER"])
+    with fresh_app.app_context():
+        consumer = gen_user(Role.CONSUMER)
+        old = filing.start_draft(db.session, CaseKind.COMPLAINT, consumer, None)
+        recent = filing.start_draft(db.session, CaseKind.COMPLAINT, consumer, None)
+        db.session.flush()
+        for draft, colour in ((old, (10, 20, 30)), (recent, (200, 0, 0))):
+            buffer = io.BytesIO()
+            Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+            buffer.seek(0)
+            attach_evidence(db.session, root=root, policy=EvidencePolicy(), stream=buffer,
+                            original_name="photo.png", uploader=consumer, draft=draft)
+        old.updated_at = utcnow() - timedelta(days=45)
+        db.session.commit()
+        old_file, recent_file = (root / draft.evidence[0].stored_name for draft in (old, recent))
+        db.session.remove()
+    result = run(fresh_app, "purge")
+    assert result.exit_code == 0, result.output
+    assert "purged: 1 unused files" in result.output
+    assert not old_file.exists() and recent_file.exists()
+    with fresh_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(FilingDraft)) == 1
+        db.session.remove()

@@ -3,6 +3,7 @@
 import sys
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -15,13 +16,21 @@ from tracker import audit
 from tracker import deadlines
 from tracker import demo
 from tracker import notifications
+from tracker.evidence import delete_if_unreferenced
 from tracker.extensions import db
 from tracker.models import CalendarDay
 from tracker.models import CalendarYear
 from tracker.models import utcnow
+from tracker.services import filing
+from tracker.services import throttle
 from tracker.workflow.diagrams import readme_section
 
 tracker_cli = AppGroup("tracker", help="Case Tracker administration.")
+
+#: Consecutive optimistic-lock conflicts after which a sweep gives up until its next run.
+MAX_SWEEP_CONFLICTS = 5
+#: Throttle records older than every rate-limit window are useless.
+THROTTLE_RETENTION = timedelta(days=1)
 
 
 @tracker_cli.command("audit-verify")
@@ -46,18 +55,38 @@ def sweep(now_text: str | None) -> None:
     total_cases = total_deadlines = 0
     fixed = deadlines.recompute_pending(db.session)
     db.session.commit()
+    conflicts = 0
     while True:
         try:
             result = deadlines.sweep_overdue(db.session, now=now)
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
+            conflicts += 1
+            if conflicts > MAX_SWEEP_CONFLICTS:
+                click.echo("stopped: cases kept changing under the sweep; the next run takes them", err=True)
+                break
             continue
         if not result.cases:
             break
         total_cases += len(result.cases)
         total_deadlines += result.deadlines
     click.echo(f"swept: {total_deadlines} overdue deadlines on {total_cases} cases; {fixed} pending dates fixed")
+
+
+@tracker_cli.command("purge")
+@click.option("--draft-days", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Delete filings never submitted and untouched for this many days.")
+def purge(draft_days: int) -> None:
+    """Housekeeping: abandoned filing drafts and their files, and throttle records no window reads any more."""
+    now = utcnow()
+    unused_files = filing.purge_abandoned_drafts(db.session, older_than=now - timedelta(days=draft_days))
+    forgotten = throttle.forget_older_than(db.session, now - THROTTLE_RETENTION)
+    db.session.commit()
+    root = Path(current_app.config["UPLOAD_FOLDER"])
+    for stored_name in unused_files:
+        delete_if_unreferenced(root, stored_name)
+    click.echo(f"purged: {len(unused_files)} unused files, {forgotten} throttle records")
 
 
 @tracker_cli.command("calendar-year")

@@ -25,6 +25,7 @@ from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Deadline
 from tracker.models import Enterprise
+from tracker.models import Evidence
 from tracker.models import FilingDraft
 from tracker.models import Representative
 from tracker.models import TaxonomyTerm
@@ -401,3 +402,25 @@ def claim_case(
     audit.record(session, case, actor=user, action="claim", body={"user_id": user.id},
                  visibility=Visibility.STAFF, from_state=case.state, to_state=case.state, now=now)
     return case
+
+
+def purge_abandoned_drafts(session: Session, *, older_than: datetime) -> list[str]:
+    """Delete drafts never filed and untouched since the cutoff, with their file rows.
+
+    Returns the stored names that no remaining row references, for the caller to delete from disk after
+    the transaction commits (a rolled-back purge must not have removed files).
+    """
+    abandoned = session.scalars(
+        select(FilingDraft).where(FilingDraft.case_id.is_(None), FilingDraft.updated_at < older_than)
+    ).all()
+    candidates = set()
+    for draft in abandoned:
+        for evidence in draft.evidence:
+            candidates.add(evidence.stored_name)
+            session.delete(evidence)
+        session.delete(draft)
+    session.flush()
+    if not candidates:
+        return []
+    still_used = set(session.scalars(select(Evidence.stored_name).where(Evidence.stored_name.in_(candidates))))
+    return sorted(candidates - still_used)
