@@ -107,10 +107,8 @@ def recompute_due_date(session: Session, deadline: Deadline, calendar: WorkingCa
                 pause.days_added = _days_between(calendar, deadline.counting, pause.paused_on, pause.resumed_on)
                 paused_days += pause.days_added
         deadline.paused_days = paused_days
-        if deadline.length_days is None:
-            base_due = deadline.due_on if not deadline.calendar_pending else None
-            deadline.due_on = base_due
-        else:
+        # An agreed due date (length_days None) is kept as agreed.
+        if deadline.length_days is not None:
             deadline.due_on = _add_days(
                 calendar, deadline.counting, deadline.started_on, deadline.length_days + paused_days
             )
