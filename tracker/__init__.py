@@ -79,6 +79,7 @@ def register_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach the web layer."""
     from tracker.web import accounts
+    from tracker.web import audiences
     from tracker.web import auth
     from tracker.web import cases
     from tracker.web import evidence
@@ -93,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(evidence.bp)
     app.register_blueprint(filing.bp)
     app.register_blueprint(tracking.bp)
+    for audience_bp in audiences.blueprints():
+        app.register_blueprint(audience_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.accessibility import serious_violations
+
 pytestmark = pytest.mark.browser
 
 
@@ -44,3 +46,11 @@ def test_officer_starts_the_acceptance_review_of_a_new_case(live_server, browser
     expect(newest_event).to_contain_text("Start acceptance review")
     expect(page.get_by_role("button", name="Ask the applicant for information")).to_be_visible()
     expect(page.get_by_role("heading", name="History")).to_be_visible()
+
+
+def test_axe_helper_reports_a_serious_violation_it_is_shown(live_server, browser_page):
+    """The accessibility check really runs: an image without alternative text is a critical finding."""
+    page = browser_page
+    page.goto(live_server.url + "/login")
+    page.evaluate("document.body.appendChild(Object.assign(document.createElement('img'), {src: '/favicon.ico'}))")
+    assert any(v["id"] == "image-alt" for v in serious_violations(page))
