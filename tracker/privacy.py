@@ -13,6 +13,8 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""
     digits = "".join(_DIGITS.findall(phone))
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]  # a mainland mobile number written with its country code
     if len(digits) < 8:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
