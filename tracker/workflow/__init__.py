@@ -4,6 +4,7 @@ from tracker.workflow.engine import MACHINES
 from tracker.workflow.engine import Action
 from tracker.workflow.engine import allowed_actions
 from tracker.workflow.engine import fire
+from tracker.workflow.engine import fire_as_system
 from tracker.workflow.engine import initialise
 from tracker.workflow.errors import GuardFailed
 from tracker.workflow.errors import InvalidTransition
@@ -36,6 +37,7 @@ __all__ = [
     "WorkflowError",
     "allowed_actions",
     "fire",
+    "fire_as_system",
     "initialise",
     "states_of",
 ]

@@ -145,9 +145,10 @@ def allowed_actions(case: Case, user: User, *, now: datetime | None = None) -> l
     return actions
 
 
-def _audit_body(data: Mapping[str, Any], actor: User) -> dict[str, Any]:
+def _audit_body(data: Mapping[str, Any], actor: User | None) -> dict[str, Any]:
     """The action's data for the trail, with personal text replaced by its digest."""
-    personal = PERSONAL_DATA_KEYS | (CONSUMER_TEXT_KEYS if actor.role == Role.CONSUMER else frozenset())
+    consumer = actor is not None and actor.role == Role.CONSUMER
+    personal = PERSONAL_DATA_KEYS | (CONSUMER_TEXT_KEYS if consumer else frozenset())
     body = {}
     for key, value in data.items():
         if value is None or value == "":
@@ -190,6 +191,23 @@ def fire(
     row = _row_for(case, trigger)
     if actor.role not in row.roles:
         raise TransitionNotAllowed(f"a {actor.role} may not {trigger}", trigger=trigger)
+    return _move(case, row, actor, now, data)
+
+
+def fire_as_system(case: Case, trigger: str, *, now: datetime, **data: Any) -> str:
+    """Take an action that the tables let the scheduled sweep take (`Row.system`); the trail names the system actor.
+
+    Used when a limit runs out with nobody acting (mediation's 45 working days, a report's objection window).
+    """
+    row = _row_for(case, trigger)
+    if not row.system:
+        raise TransitionNotAllowed(f"the system may not {trigger}", trigger=trigger)
+    return _move(case, row, None, now, data)
+
+
+def _move(case: Case, row: Row, actor: User | None, now: datetime, data: Mapping[str, Any]) -> str:
+    """Check the row's guards, move the case, apply effects and clocks, and write the audit event."""
+    trigger = row.trigger
     context = GuardContext(case=case, actor=actor, data=data, now=now)
     for name in row.guards:
         if not GUARDS[name].check(context):

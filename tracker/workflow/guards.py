@@ -48,7 +48,8 @@ class GuardContext:
     """Everything a guard may look at; guards never query the database or read the request."""
 
     case: Case
-    actor: User
+    #: None when the scheduled sweep acts (engine.fire_as_system); such rows name no guard about the actor.
+    actor: User | None
     data: Mapping[str, Any] = field(default_factory=dict)
     now: datetime | None = None
 

@@ -42,6 +42,8 @@ class Row:
     visibility: Visibility = Visibility.PARTIES
     #: Shown on the button as a warning colour: the action cannot be undone.
     destructive: bool = False
+    #: The scheduled sweep may take this action itself when a limit runs out (engine.fire_as_system).
+    system: bool = False
 
 
 STATE_LABELS = {
@@ -166,7 +168,7 @@ ARBITRATION = [
     Row("raise_objection", ("objection_window",), "re_inspection", (C, E), _l("Object to the report"),
         guards=("actor_is_party", "within_objection_window", "reason_given"), stop=("objection",)),
     Row("finalize", ("objection_window",), "final", (O,), _l("Make the report final"),
-        guards=("objection_window_elapsed",), stop=("objection",)),
+        guards=("objection_window_elapsed",), stop=("objection",), system=True),
     Row("issue_final_report", ("re_inspection",), "final", (O,), _l("Issue the re-inspection report"),
         guards=("report_reference_given",), effects=("record_report_issued",)),
     *_closure(("final",), "re_inspection"),
@@ -188,7 +190,7 @@ APPRAISAL = [
     Row("raise_objection", ("objection_window",), "re_appraisal", (C, E), _l("Object to the report"),
         guards=("actor_is_party", "within_objection_window", "reason_given"), stop=("objection",)),
     Row("finalize", ("objection_window",), "final", (O,), _l("Make the report final"),
-        guards=("objection_window_elapsed",), stop=("objection",)),
+        guards=("objection_window_elapsed",), stop=("objection",), system=True),
     Row("issue_final_report", ("re_appraisal",), "final", (O,), _l("Issue the re-appraisal report"),
         guards=("report_reference_given",), effects=("record_report_issued",)),
     *_closure(("final",), "re_appraisal", ("panel_is_valid",)),
