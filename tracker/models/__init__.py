@@ -32,16 +32,22 @@ from tracker.models.users import STAFF_ROLES
 from tracker.models.users import Enterprise
 from tracker.models.users import Role
 from tracker.models.users import User
+from tracker.models.workspace import NO_DUE_DATE
+from tracker.models.workspace import CaseQueueEntry
+from tracker.models.workspace import CaseSearchTerm
 
 __all__ = [
     "CASE_NUMBER_PREFIX",
     "MAX_ROW_ID",
+    "NO_DUE_DATE",
     "STAFF_ROLES",
     "Alert",
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
     "Case",
+    "CaseQueueEntry",
+    "CaseSearchTerm",
     "CaseKind",
     "CaseNumberCounter",
     "Deadline",

@@ -129,11 +129,12 @@ class Case(db.Model):
     #: Hash of the newest audit event, so that cutting events off the end of the chain is detected too.
     audit_head_hash: Mapped[str | None] = mapped_column(String(64))
 
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Indexed (with accepted_at and closed_at) for the dashboard's weekly counts and medians.
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: Set when an officer accepts the case; from then on the enterprise named in it can see it.
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     rule_set: Mapped["RuleSet"] = relationship()  # noqa: F821 - resolved by the registry
     applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])

@@ -2,9 +2,11 @@
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import send_from_directory
 from flask import session
 from flask import url_for
 from flask_login import current_user
@@ -13,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from tracker.extensions import db
 from tracker.models import MAX_ROW_ID
 from tracker.models import Case
+from tracker.models import Role
 from tracker.services import access
 from tracker.services import expectations
 from tracker.web.forms import LanguageForm
@@ -28,15 +31,23 @@ MAX_PAGE = MAX_ROW_ID // CASES_PER_PAGE + 1
 
 @bp.get("/")
 def index():
-    """Signed-in users land on the cases they may see, each with who acts next; visitors on what the service offers."""
+    """Officers land in their workspace, other users on the cases they may see; visitors on what the service offers."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
+    if current_user.role == Role.OFFICER:
+        return redirect(url_for("officer.workspace"))
     if request.args.get("page", 1, type=int) > MAX_PAGE:
         abort(404)
     visible = access.visible_cases(current_user).options(selectinload(Case.deadlines))
     page = db.paginate(visible, per_page=CASES_PER_PAGE)
     rows = [(case, expectations.expectation_for(case, current_user)) for case in page.items]
     return render_template("main/index.html", page=page, rows=rows)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site; answering keeps their consoles free of 404s."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon")
 
 
 @bp.post("/language")
