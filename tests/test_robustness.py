@@ -297,6 +297,7 @@ def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
         "token": [("draft", world.draft_token), ("unknown draft", "A" * 43)],
         "kind": [("kind", "complaint"), ("other kind", "appraisal")],
         "evidence_id": [("evidence", str(world.evidence_id)), ("unknown evidence", str(2**31 - 1))],
+        "queue_name": [("queue", "mine"), ("unknown queue", "launch_rockets")],
     }[argument]
 
 

@@ -26,15 +26,17 @@ def test_login_page_is_in_chinese_by_default(client):
     assert "电子邮箱" in page and "密码" in page
 
 
-def test_officer_logs_in_and_lands_on_the_case_list(client, make_user):
+def test_officer_logs_in_and_lands_in_the_workspace(client, make_user):
     officer = make_user("officer")
     response = client.post("/login", data={"email": officer.email, "password": PASSWORD})
     assert response.status_code == 302
     assert response.location == "/"
     assert logged_in_user_id(client) == str(officer.id)
     assert officer.last_login_at is not None
-    page = client.get("/").get_data(as_text=True)
-    assert "我的案件" in page
+    home = client.get("/")
+    assert home.status_code == 302 and home.location == "/officer/"
+    page = client.get("/officer/").get_data(as_text=True)
+    assert "工作台" in page
     assert officer.display_name in page
 
 

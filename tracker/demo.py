@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,10 +25,13 @@ from tracker.models import Role
 from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
+from tracker.services import assignment
 from tracker.services import cases
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import Row
+from tracker.working_days import LOCAL_TIMEZONE
+from tracker.working_days import WorkingCalendar
 from tracker.working_days import local_date
 
 DEMO_DOMAIN = "demo.example.cn"
@@ -206,5 +210,45 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
             session.flush()
             drive(session, case, rows, cast, start=filed_at)
             index += 1
+    logins += load_workspace(session, hasher, cast, enterprise, now=now, first_index=index)
     deadlines.sweep_overdue(session, now=now)
     return logins
+
+
+def _filing_day_due_soon(calendar: WorkingCalendar, today: date, length: int) -> date:
+    """A recent filing day whose clock of `length` working days falls due within the next two working days."""
+    latest_due = calendar.add_working_days(today, 2)
+    day = today
+    while not today <= calendar.add_working_days(day, length) <= latest_due:
+        day -= timedelta(days=1)
+    return day
+
+
+def load_workspace(
+    session: Session, hasher: PasswordHasher, cast: Cast, enterprise: Enterprise, *, now: datetime, first_index: int
+) -> list[tuple[str, str, str]]:
+    """A second officer holding some cases (so reassignment can be tried) and a case due within two working days."""
+    password = _password()
+    second = accounts.create_user(
+        session, hasher, email=f"officer2@{DEMO_DOMAIN}", password=password, role=Role.OFFICER, display_name="陈承办"
+    )
+    session.flush()
+    calendar = WorkingCalendar.from_session(session)
+    filed_on = _filing_day_due_soon(calendar, local_date(now), _acceptance_length(session, now))
+    filed_at = datetime.combine(filed_on, time(9, 30), tzinfo=LOCAL_TIMEZONE)
+    filing = filing_data(enterprise, CaseKind.COMPLAINT, first_index)
+    case, _code = cases.submit_case(session, cast.applicant, CaseKind.COMPLAINT, filing, now=filed_at)
+    session.flush()
+    drive(session, case, find_path(CaseKind.COMPLAINT, "under_review"), cast, start=filed_at, step=timedelta(hours=1))
+    handed_over = session.scalars(
+        select(Case).where(
+            Case.assigned_officer_id == cast.officer.id, Case.state.in_(("mediation", "enterprise_response"))
+        )
+    ).all()
+    assignment.assign_cases(session, list(handed_over), second, cast.officer, reason="演示：分担工作量", now=now)
+    return [("officer2", second.email, password)]
+
+
+def _acceptance_length(session: Session, now: datetime) -> int:
+    """Working days to decide on acceptance under the rule set in force now."""
+    return deadlines.rule_set_in_force(session, local_date(now)).acceptance_working_days

@@ -1,4 +1,4 @@
-"""An officer's first minute, in a real browser: log in, open a new case, start its review, read it in English."""
+"""An officer's first minute, in a real browser: log in to the workspace, open a new case, start its review, read it in English."""
 
 import pytest
 from playwright.sync_api import expect
@@ -18,9 +18,10 @@ def test_officer_starts_the_acceptance_review_of_a_new_case(live_server, browser
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
 
-    expect(page.get_by_role("heading", name="我的案件")).to_be_visible()
-    new_case_row = page.locator("tbody tr").filter(has=page.locator('[data-state="submitted"]')).first
-    case_link = new_case_row.get_by_role("link")
+    expect(page.get_by_role("heading", name="工作台: 我的案件")).to_be_visible()
+    page.locator('[data-queue="new"]').click()
+    new_case_card = page.locator("li.case-card").filter(has=page.locator('[data-state="submitted"]')).first
+    case_link = new_case_card.get_by_role("link").first
     case_number = case_link.inner_text()
     case_link.click()
 

@@ -72,16 +72,16 @@ def dashboard():
     calendar = WorkingCalendar.from_session(db.session)
     board = figures.build_dashboard(db.session, current_user, today=today, calendar=calendar)
     state_bars, state_height = horizontal_bars([
-        (str(state_label("complaint", state)), count, url_for("officer.queue", name="open", state=state))
+        (str(state_label("complaint", state)), count, url_for("officer.queue", queue_name="open", state=state))
         for state, count in board.open_by_state
     ])
     kind_bars, kind_height = horizontal_bars([
-        (str(kind_label(kind)), count, url_for("officer.queue", name="open", kind=kind))
+        (str(kind_label(kind)), count, url_for("officer.queue", queue_name="open", kind=kind))
         for kind, count in board.open_by_kind
     ])
     week_bars = column_bars([
         (week.monday.strftime("%m-%d"), week.count,
-         url_for("officer.queue", name="open", filed_from=week.monday.isoformat(),
+         url_for("officer.queue", queue_name="open", filed_from=week.monday.isoformat(),
                  filed_to=(week.monday + timedelta(days=6)).isoformat(), sort="filed"))
         for week in board.filings_per_week
     ])

@@ -5,6 +5,7 @@ from wtforms import DateField
 from wtforms import Form
 from wtforms import HiddenField
 from wtforms import IntegerField
+from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
@@ -32,7 +33,10 @@ class QueueFilterForm(Form):
     officer = IntegerField(_l("Officer"), validators=[Optional(), ROW_ID])
     filed_from = DateField(_l("Filed from"), validators=[Optional()])
     filed_to = DateField(_l("Filed until"), validators=[Optional()])
-    sort = SelectField(_l("Sort by"), choices=list(SORTS.items()), default="due", validators=[Optional()])
+    sort = SelectField(
+        _l("Sort by"), choices=[SelectChoice(code, label) for code, label in SORTS.items()], default="due",
+        validators=[Optional()],
+    )
     after = HiddenField(validators=[Optional(), Length(max=200)])
 
     def validate_filed_to(self, field) -> None:

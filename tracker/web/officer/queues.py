@@ -8,6 +8,7 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from tracker.extensions import db
 from tracker.models import CaseKind
@@ -39,9 +40,13 @@ bp.add_app_template_global(queues.no_due_date, "no_due_date")
 def _filter_form() -> QueueFilterForm:
     """The filter form bound to the query string, with its choices."""
     form = QueueFilterForm(request.args)
-    form.kind.choices = [("", _("Any kind"))] + [(kind.value, kind_label(kind)) for kind in CaseKind]
+    form.kind.choices = [SelectChoice("", _("Any kind"))] + [
+        SelectChoice(kind.value, kind_label(kind)) for kind in CaseKind
+    ]
     states = sorted({state for kind in CaseKind for state in tables.states_of(kind)})
-    form.state.choices = [("", _("Any state"))] + [(state, state_label("complaint", state)) for state in states]
+    form.state.choices = [SelectChoice("", _("Any state"))] + [
+        SelectChoice(state, state_label("complaint", state)) for state in states
+    ]
     return form
 
 
@@ -78,13 +83,13 @@ def workspace():
     return _render_queue(DEFAULT_QUEUE)
 
 
-@bp.get("/queue/<name>")
+@bp.get("/queue/<queue_name>")
 @staff_only
-def queue(name: str):
+def queue(queue_name: str):
     """One queue, filtered and sorted, a keyset page at a time."""
-    if name not in queues.QUEUES:
+    if queue_name not in queues.QUEUES:
         abort(404)
-    return _render_queue(name)
+    return _render_queue(queue_name)
 
 
 def _render_queue(name: str):
@@ -107,12 +112,12 @@ def _render_queue(name: str):
         status = 400
     carried = _query_without_cursor()
     next_url = (
-        url_for("officer.queue", name=name, **carried, after=page.next_cursor)
+        url_for("officer.queue", queue_name=name, **carried, after=page.next_cursor)
         if page is not None and page.next_cursor else None
     )
     assign_form = BulkAssignForm(formdata=None)
     officers = assignment.assignable_officers(db.session)
-    assign_form.officer_id.choices = [(officer.id, officer.display_name) for officer in officers]
+    assign_form.officer_id.choices = [SelectChoice(officer.id, officer.display_name) for officer in officers]
     assign_form.return_to.data = request.full_path
     return render_template(
         "officer/queue.html", queue_name=name, queue_title=queues.QUEUES[name], queues=queues.QUEUES,
@@ -127,7 +132,7 @@ def assign():
     """Assign or reassign the ticked cases to one officer; each case gets its own audit event."""
     form = BulkAssignForm()
     officers = assignment.assignable_officers(db.session)
-    form.officer_id.choices = [(officer.id, officer.display_name) for officer in officers]
+    form.officer_id.choices = [SelectChoice(officer.id, officer.display_name) for officer in officers]
     back = safe_next_url(form.return_to.data) or url_for("officer.workspace")
     if not form.validate_on_submit():
         for errors in form.errors.values():
