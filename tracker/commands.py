@@ -21,6 +21,7 @@ from tracker.extensions import db
 from tracker.models import CalendarDay
 from tracker.models import CalendarYear
 from tracker.models import utcnow
+from tracker.models import workspace as workspace_index
 from tracker.services import filing
 from tracker.services import throttle
 from tracker.workflow.diagrams import readme_section
@@ -153,3 +154,12 @@ def send_outbox() -> None:
 def diagrams() -> None:
     """Print each kind's procedure as Mermaid, generated from the transition tables (for the README)."""
     click.echo(readme_section(), nl=False)
+
+
+@tracker_cli.command("reindex-workspace")
+@click.option("--batch-size", default=1000, show_default=True, help="Cases rewritten per batch.")
+def reindex_workspace(batch_size: int) -> None:
+    """Rebuild the officer queues' rows and the search index from the cases (after a bulk load or an upgrade)."""
+    rebuilt = workspace_index.rebuild_all(db.session, batch_size=batch_size)
+    db.session.commit()
+    click.echo(f"{rebuilt} case(s) reindexed")

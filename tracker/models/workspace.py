@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
 from tracker.models.cases import Case
@@ -197,6 +198,25 @@ def reindex_cases(session: Session, cases: list[Case], *, search: list[Case]) ->
         ]
         if postings:
             connection.execute(insert(CaseSearchTerm.__table__), postings)
+
+
+def rebuild_all(session: Session, *, batch_size: int = 1000) -> int:
+    """Rewrite every case's queue row and search postings (after a bulk load that bypassed the ORM); returns cases."""
+    done = 0
+    last_id = 0
+    while True:
+        batch = list(
+            session.scalars(
+                select(Case).where(Case.id > last_id).order_by(Case.id).limit(batch_size)
+                .options(selectinload(Case.deadlines))
+            )
+        )
+        if not batch:
+            return done
+        reindex_cases(session, batch, search=batch)
+        done += len(batch)
+        last_id = batch[-1].id
+        session.expunge_all()
 
 
 @event.listens_for(Session, "after_flush")
