@@ -2,24 +2,34 @@
 
 import random
 import re
+import statistics
+from collections import Counter
 from datetime import date
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy import select
 
 from tests.factories import gen_case
 from tests.factories import gen_cast
 from tests.factories import gen_user
+from tracker import deadlines
+from tracker import demo
+from tracker import workflow
 from tracker.extensions import db
+from tracker.models import NO_DUE_DATE
 from tracker.models import Case
 from tracker.models import CaseQueueEntry
 from tracker.models import CaseSearchTerm
 from tracker.models import DeadlineStatus
 from tracker.models import Role
+from tracker.models import User
 from tracker.models import utcnow
+from tracker.models import workspace
 from tracker.models.workspace import STAGE_OF_STATE
 from tracker.services import assignment
+from tracker.services import dashboard
 from tracker.services import queues
 from tracker.workflow.tables import TABLES
 from tracker.working_days import WorkingCalendar
@@ -201,3 +211,66 @@ def test_every_queue_has_a_label_and_the_stages_are_real_states():
     states = {state for rows in TABLES.values() for row in rows for state in (*row.sources, row.dest)}
     assert set(STAGE_OF_STATE) <= states
     assert set(STAGE_OF_STATE.values()) <= set(queues.QUEUES)
+
+
+def test_the_demo_puts_a_case_in_every_queue_and_has_two_officers(db_session, app):
+    logins = demo.load(db.session, app.extensions["password_hasher"])
+    officers = [email for role, email, _password in logins if role == "officer"]
+    by_role = {role: email for role, email, _password in logins}
+    assert len(officers) == 2 and by_role["officer"].startswith("officer@")
+    officer = db.session.scalars(select(User).where(User.email == by_role["officer"])).one()
+    today = local_date(utcnow())
+    calendar = WorkingCalendar.from_session(db.session)
+    for name in queues.QUEUES:
+        assert queues.count_queue(db.session, name, officer, today=today, calendar=calendar) > 0, name
+    assert db.session.scalars(select(CaseQueueEntry).where(CaseQueueEntry.escalated.is_(True))).first()
+
+
+def test_the_sweep_and_a_paused_clock_update_the_queue_row(db_session, make_case):
+    case = make_case("complaint", "under_review")
+    entry = db.session.get(CaseQueueEntry, case.id)
+    assert entry.next_due_on < local_date(utcnow()) and not entry.escalated
+    deadlines.sweep_overdue(db.session, now=utcnow())
+    db.session.flush()
+    db.session.refresh(entry)
+    assert entry.escalated
+    workflow.fire(case, "request_information", case.assigned_officer, now=utcnow(), reason="请补充发票")
+    db.session.flush()
+    db.session.refresh(entry)
+    assert entry.stage == "awaiting_applicant" and entry.next_due_on == NO_DUE_DATE
+
+
+def test_reindex_rebuilds_rows_lost_to_a_bulk_load(db_session, make_case):
+    made = [make_case("complaint", "mediation"), make_case("complaint")]
+    db.session.execute(delete(CaseQueueEntry))
+    db.session.execute(delete(CaseSearchTerm))
+    assert workspace.rebuild_all(db.session, batch_size=1) >= 2
+    for case in made:
+        assert db.session.get(CaseQueueEntry, case.id) is not None
+    assert db.session.scalars(select(CaseSearchTerm).where(CaseSearchTerm.case_id == made[0].id)).first()
+
+
+def test_the_dashboard_figures_match_the_cases(generated, client, login_as):
+    cast, _other, made = generated
+    today = local_date(utcnow())
+    calendar = WorkingCalendar.from_session(db.session)
+    board = dashboard.build_dashboard(db.session, cast.officer, today=today, calendar=calendar)
+    open_cases = [case for case in made if case.state not in ("closed", "refused", "withdrawn")]
+    assert dict(board.open_by_state) == dict(Counter(case.state for case in open_cases))
+    assert dict(board.open_by_kind) == dict(Counter(case.kind for case in open_cases))
+    assert board.overdue == len(brute_force("overdue", cast.officer, made, today, calendar))
+    assert board.due_soon == len(brute_force("due_soon", cast.officer, made, today, calendar))
+    first_monday = board.filings_per_week[0].monday
+    assert len(board.filings_per_week) == 12
+    assert sum(week.count for week in board.filings_per_week) == sum(
+        1 for case in made if local_date(case.filed_at) >= first_monday
+    )
+    since = today - timedelta(days=dashboard.MEDIAN_WINDOW_DAYS)
+    accepted = [calendar.working_days_between(local_date(case.filed_at), local_date(case.accepted_at))
+                for case in made if case.accepted_at is not None and local_date(case.accepted_at) >= since]
+    assert board.median_days_to_acceptance == statistics.median(accepted)
+    login_as(cast.officer)
+    page = client.get("/officer/dashboard").get_data(as_text=True)
+    assert page.count('<rect class="chart-bar') == len(board.open_by_state) + len(board.open_by_kind) + 12
+    assert 'href="/officer/queue/open?state=mediation"' in page
+    assert "style=" not in page and "<script>" not in page

@@ -210,7 +210,8 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
             session.flush()
             drive(session, case, rows, cast, start=filed_at)
             index += 1
-    logins += load_workspace(session, hasher, cast, enterprise, now=now, first_index=index)
+    # Listed before the first officer, so that a lookup of the logins by role still finds 李承办.
+    logins[:0] = load_workspace(session, hasher, cast, enterprise, now=now, first_index=index)
     deadlines.sweep_overdue(session, now=now)
     return logins
 
@@ -246,7 +247,7 @@ def load_workspace(
         )
     ).all()
     assignment.assign_cases(session, list(handed_over), second, cast.officer, reason="演示：分担工作量", now=now)
-    return [("officer2", second.email, password)]
+    return [(str(Role.OFFICER), second.email, password)]
 
 
 def _acceptance_length(session: Session, now: datetime) -> int:
