@@ -274,3 +274,12 @@ def test_the_dashboard_figures_match_the_cases(generated, client, login_as):
     assert page.count('<rect class="chart-bar') == len(board.open_by_state) + len(board.open_by_kind) + 12
     assert 'href="/officer/queue/open?state=mediation"' in page
     assert "style=" not in page and "<script>" not in page
+
+
+def test_the_reindex_command_reports_what_it_rebuilt(app, db_session, make_case):
+    case = make_case("complaint", "mediation")
+    db.session.execute(delete(CaseQueueEntry))
+    result = app.test_cli_runner().invoke(args=["tracker", "reindex-workspace", "--batch-size", "50"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^\d+ case\(s\) reindexed$", result.output.strip())
+    assert db.session.get(CaseQueueEntry, case.id) is not None

@@ -5,6 +5,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -236,7 +237,8 @@ def load_workspace(
     session.flush()
     calendar = WorkingCalendar.from_session(session)
     filed_on = _filing_day_due_soon(calendar, local_date(now), _acceptance_length(session, now))
-    filed_at = datetime.combine(filed_on, time(9, 30), tzinfo=LOCAL_TIMEZONE)
+    # In UTC like every stored time: the audit hash is computed over the time as given.
+    filed_at = datetime.combine(filed_on, time(9, 30), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
     filing = filing_data(enterprise, CaseKind.COMPLAINT, first_index)
     case, _code = cases.submit_case(session, cast.applicant, CaseKind.COMPLAINT, filing, now=filed_at)
     session.flush()
