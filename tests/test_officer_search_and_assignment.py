@@ -129,3 +129,21 @@ def test_an_officer_takes_a_new_case_and_it_leaves_the_new_queue(client, login_a
     assert case.assigned_officer_id == officer.id
     assert card not in client.get("/officer/queue/new").get_data(as_text=True)
     assert card in client.get("/officer/queue/mine").get_data(as_text=True)
+
+
+def test_staff_reassign_from_the_case_page_and_parties_see_no_such_form(client, login_as, db_session):
+    cast = gen_cast()
+    second = gen_user(Role.OFFICER)
+    case = gen_case(cast, "complaint", "under_review")
+    login_as(cast.officer)
+    page = client.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert 'id="assignment"' in page and second.display_name in page
+    response = client.post("/officer/assign", data={
+        "case_ids": [str(case.id)], "officer_id": str(second.id), "reason": "专长",
+        "return_to": f"/cases/{case.number}",
+    })
+    assert response.location == f"/cases/{case.number}"
+    assert case.assigned_officer_id == second.id
+    client.post("/logout")
+    login_as(cast.applicant)
+    assert 'id="assignment"' not in client.get(f"/cases/{case.number}").get_data(as_text=True)

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 from tracker.extensions import db
 from tracker.models import CaseKind
 from tracker.models import utcnow
+from tracker.services import access
 from tracker.services import assignment
 from tracker.services import filing
 from tracker.services import queues
@@ -31,10 +32,20 @@ from tracker.working_days import local_date
 
 #: The queue /officer/ opens: the officer's own cases.
 DEFAULT_QUEUE = "mine"
+#: The blueprint whose views render the shared case page (templates/cases/show.html).
+CASE_PAGE_BLUEPRINT = "cases."
 #: Enterprises offered in the filter's list; beyond this many, the list shows those with open cases first.
 ENTERPRISE_CHOICES = 200
 
 bp.add_app_template_global(queues.no_due_date, "no_due_date")
+
+
+@bp.app_context_processor
+def case_assignment() -> dict:
+    """On the shared case page, staff get the officers a case can be given to (templates/cases/_assignment.html)."""
+    if not (request.endpoint or "").startswith(CASE_PAGE_BLUEPRINT) or not access.is_staff_viewer(current_user):
+        return {"case_assignment": None}
+    return {"case_assignment": {"officers": assignment.assignable_officers(db.session)}}
 
 
 def _filter_form() -> QueueFilterForm:
