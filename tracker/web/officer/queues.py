@@ -34,7 +34,7 @@ from tracker.working_days import local_date
 DEFAULT_QUEUE = "mine"
 #: The blueprint whose views render the shared case page (templates/cases/show.html).
 CASE_PAGE_BLUEPRINT = "cases."
-#: Enterprises offered in the filter's list; beyond this many, the list shows those with open cases first.
+#: Enterprises offered in the filter's list, by name; any other one is reached by ?enterprise=<id>.
 ENTERPRISE_CHOICES = 200
 
 bp.add_app_template_global(queues.no_due_date, "no_due_date")
@@ -62,11 +62,10 @@ def _filter_form() -> QueueFilterForm:
 
 
 def _filter_choices() -> dict:
-    """Enterprises, categories and officers for the filter's lists."""
+    """Enterprises and categories for the filter's lists."""
     return {
         "enterprises": queues.filter_enterprises(db.session, limit=ENTERPRISE_CHOICES),
         "categories": filing.taxonomy(db.session, "category"),
-        "officers": assignment.assignable_officers(db.session),
     }
 
 
@@ -133,7 +132,7 @@ def _render_queue(name: str):
     return render_template(
         "officer/queue.html", queue_name=name, queue_title=queues.QUEUES[name], queues=queues.QUEUES,
         counts=counts, count_cap=queues.COUNT_CAP, form=form, page=page, next_url=next_url, carried=carried,
-        assign_form=assign_form, today=today, first_page=not form.after.data, **_filter_choices(),
+        assign_form=assign_form, officers=officers, today=today, first_page=not form.after.data, **_filter_choices(),
     ), status
 
 
