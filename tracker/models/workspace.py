@@ -219,26 +219,49 @@ def rebuild_all(session: Session, *, batch_size: int = 1000) -> int:
         session.expunge_all()
 
 
+#: Key in Session.info under which a flush leaves the cases whose workspace rows must be rewritten.
+_PENDING_KEY = "workspace_reindex"
+
+
 @event.listens_for(Session, "after_flush")
-def _keep_workspace_tables_in_step(session: Session, flush_context) -> None:
-    """A flushed change to a case, one of its clocks or its enterprise's name rewrites that case's rows."""
-    queued: dict[int, Case] = {}
-    searched: dict[int, Case] = {}
-    renamed_enterprises: list[int] = []
+def _note_changed_cases(session: Session, flush_context) -> None:
+    """Note which cases a flush changed (directly, through a clock, or through their enterprise's name).
+
+    Only ids are read here: loading rows inside the flush would race the identity map, so the rewrite waits
+    for after_flush_postexec, still in the same transaction.
+    """
+    queued, searched, renamed = session.info.setdefault(_PENDING_KEY, (set(), set(), set()))
+    for item in itertools.chain(session.new, session.dirty):
+        if isinstance(item, Case):
+            queued.add(item.id)
+            if item in session.new or _search_fields_changed(item):
+                searched.add(item.id)
+        elif isinstance(item, Deadline) and item.case_id is not None:
+            queued.add(item.case_id)
+        elif isinstance(item, Enterprise) and item not in session.new:
+            attributes = inspect(item).attrs
+            if attributes.name.history.has_changes() or attributes.credit_code.history.has_changes():
+                renamed.add(item.id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _rewrite_workspace_rows(session: Session, flush_context) -> None:
+    """Rewrite the queue rows and search postings of the cases the flush changed."""
+    queued, searched, renamed = session.info.pop(_PENDING_KEY, (set(), set(), set()))
+    if not (queued or searched or renamed):
+        return
     with session.no_autoflush:
-        for item in itertools.chain(session.new, session.dirty):
-            if isinstance(item, Case):
-                queued[item.id] = item
-                if item in session.new or _search_fields_changed(item):
-                    searched[item.id] = item
-            elif isinstance(item, Deadline) and item.case is not None:
-                queued[item.case.id] = item.case
-            elif isinstance(item, Enterprise) and item not in session.new:
-                history = inspect(item).attrs
-                if history.name.history.has_changes() or history.credit_code.history.has_changes():
-                    renamed_enterprises.append(item.id)
-        if renamed_enterprises:
-            for case in session.scalars(select(Case).where(Case.enterprise_id.in_(renamed_enterprises))):
-                searched[case.id] = case
-        if queued or searched:
-            reindex_cases(session, list(queued.values()), search=list(searched.values()))
+        if renamed:
+            searched |= set(session.scalars(select(Case.id).where(Case.enterprise_id.in_(renamed))))
+        wanted = queued | searched
+        cases = {
+            case.id: case
+            for case in session.scalars(
+                select(Case).where(Case.id.in_(wanted)).options(selectinload(Case.deadlines))
+            )
+        }
+        reindex_cases(
+            session,
+            [cases[case_id] for case_id in sorted(queued) if case_id in cases],
+            search=[cases[case_id] for case_id in sorted(searched) if case_id in cases],
+        )

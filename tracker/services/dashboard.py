@@ -26,6 +26,8 @@ WEEKS = 12
 MEDIAN_WINDOW_DAYS = 90
 SAMPLE_LIMIT = 5000
 ESCALATED_SHOWN = 10
+#: The dashboard counts overdue and due-soon cases further than the menu does (still bounded).
+DASHBOARD_COUNT_CAP = 100000
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,12 @@ def build_dashboard(session: Session, officer: User, *, today: date, calendar: W
     return Dashboard(
         open_by_state=sorted(by_state.items(), key=lambda item: (-item[1], item[0])),
         open_by_kind=sorted(by_kind.items(), key=lambda item: (-item[1], item[0])),
-        overdue=queues.count_queue(session, "overdue", officer, today=today, calendar=calendar),
-        due_soon=queues.count_queue(session, "due_soon", officer, today=today, calendar=calendar),
+        overdue=queues.count_queue(
+            session, "overdue", officer, today=today, calendar=calendar, cap=DASHBOARD_COUNT_CAP
+        ),
+        due_soon=queues.count_queue(
+            session, "due_soon", officer, today=today, calendar=calendar, cap=DASHBOARD_COUNT_CAP
+        ),
         escalated=session.scalar(
             select(func.count()).select_from(escalated.with_only_columns(CaseQueueEntry.case_id).subquery())
         ),

@@ -48,8 +48,8 @@ SORTS = {"due": _l("Due date"), "filed": _l("Filing date"), "number": _l("Case n
 #: "Due soon" means due today or within this many working days.
 DUE_SOON_WORKING_DAYS = 2
 PER_PAGE = 25
-#: Counts stop here and show as "10000+", so that no request counts a million rows (decision record 0007).
-COUNT_CAP = 10000
+#: The menu's counts stop here and show as "1000+", so that no request counts a million rows (decision record 0007).
+COUNT_CAP = 1000
 
 
 class InvalidCursor(ValueError):
