@@ -25,6 +25,7 @@ from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
 from tracker.services import cases
+from tracker.services import triage
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import Row
@@ -66,6 +67,18 @@ def data_for(row: Row, today: date) -> dict[str, Any]:
             data["report_reference"] = f"RPT-{today:%Y%m%d}-01"
         elif guard == "sample_reference_given":
             data["sample_reference"] = f"SMP-{today:%Y%m%d}-01"
+        elif guard == "explanation_given":
+            data["explanation"] = "演示：说明不予受理的理由 / demo explanation"
+        elif guard == "missing_items_given":
+            data["missing_items"] = "购买发票\n产品照片"
+        elif guard == "reply_date_valid":
+            data["reply_by"] = today + timedelta(days=10)
+        elif guard == "termination_ground_valid":
+            data["termination_ground"] = "no_agreement"
+        elif guard == "agreement_terms_given":
+            data["terms"] = "演示：企业退货退款 / demo terms"
+            data["amount"] = Decimal("299.00")
+            data["perform_by"] = today + timedelta(days=15)
     return data
 
 
@@ -104,6 +117,12 @@ def prepare_for(session: Session, case: Case, row: Row, cast: Cast, now: datetim
             break
         if all(member.expert_id != expert.id for member in case.panel):
             cases.appoint_expert(session, case, expert, cast.officer, now=now)
+    if "original_chosen" in row.guards and case.merged_into is None:
+        original, _code = cases.submit_case(
+            session, case.applicant or cast.applicant, CaseKind(case.kind),
+            filing_data(cast.enterprise_user.enterprise, CaseKind(case.kind), case.id), now=now,
+        )
+        triage.mark_duplicate(session, case, original, cast.officer, now=now)
     if "objection_window_elapsed" in row.guards:
         now = now + timedelta(days=case.rule_set.objection_days + 1)
     return now

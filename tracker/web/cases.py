@@ -21,6 +21,7 @@ from tracker.services import access
 from tracker.services import cases
 from tracker.services import conversation
 from tracker.services import expectations
+from tracker.services import triage
 from tracker.services.conversation import ConversationError
 from tracker.services.conversation import FilesRefused
 from tracker.web.errors import WORKFLOW_ERRORS
@@ -33,6 +34,8 @@ from tracker.web.forms import RatingForm
 from tracker.web.forms import ReopenRequestForm
 from tracker.web.forms import SupplementForm
 from tracker.web.forms import fields_for
+from tracker.web.officer.forms_triage import LinkCaseForm
+from tracker.web.officer.forms_triage import MergeForm
 from tracker.web.presentation import format_date
 from tracker.web.presentation import state_label
 from tracker.web.uploads import evidence_policy
@@ -143,6 +146,7 @@ def render_case_page(
     rating_form: RatingForm | None = None,
     reopen_form: ReopenRequestForm | None = None,
     enterprise_form: ConfirmEnterpriseForm | None = None,
+    officer_forms: dict[str, FlaskForm] | None = None,
 ):
     """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
 
@@ -156,6 +160,11 @@ def render_case_page(
         unplaced_errors = _errors_outside(failed_form, [])
     may_supplement = any(action.trigger == "supplement" for action in actions)
     reopen_refusal = conversation.reopen_refusal(case, current_user)
+    officer_forms = {
+        "link_form": LinkCaseForm(formdata=None),
+        "merge_form": MergeForm(formdata=None, version=case.version),
+        **(officer_forms or {}),
+    }
     return (
         render_template(
             "cases/show.html",
@@ -184,6 +193,11 @@ def render_case_page(
             enterprise_form=enterprise_form or ConfirmEnterpriseForm(
                 formdata=None, credit_code=case.enterprise.credit_code if case.enterprise else None
             ),
+            officer_acts=current_user.role == Role.OFFICER,
+            linked_cases=triage.linked_cases(db.session, case) if access.is_staff_viewer(current_user) else [],
+            merged_material=triage.merged_material(db.session, case, current_user),
+            may_merge=current_user.role == Role.OFFICER and triage.may_merge(case),
+            **officer_forms,
         ),
         status,
     )
