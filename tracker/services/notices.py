@@ -19,6 +19,7 @@ from jinja2 import StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import deadlines
 from tracker import notifications
 from tracker import privacy
 from tracker.models import Case
@@ -37,6 +38,9 @@ from tracker.working_days import local_date
 #: Languages an e-mail is written in; anything else falls back to the default.
 EMAIL_LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
+
+#: The clock within which both parties must be told that mediation ended (DESIGN §3); these e-mails meet it.
+NOTICE_CLOCK = "mediation_notice"
 
 EMAIL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 #: Plain text, so nothing is HTML-escaped; no request is needed to render (the sweep sends notices too).
@@ -159,6 +163,9 @@ def notify_parties(session: Session, case: Case, row: Row, *, now: datetime, bas
     for recipient in recipients:
         subject, body = render_transition_email(case, row, recipient, today=today, base_url=base_url)
         notifications.queue_message(session, recipient.address, subject, body, case)
+    told = {recipient.side for recipient in recipients}
+    if NOTICE_CLOCK in row.start and told == {expectations.APPLICANT, expectations.ENTERPRISE}:
+        deadlines.stop_clock(case, NOTICE_CLOCK, now=now)
     return len(recipients)
 
 
