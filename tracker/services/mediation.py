@@ -57,6 +57,23 @@ class SessionPlan:
     link: str | None = None
 
 
+def mediators(session: Session) -> list[User]:
+    """Officers who can be named as mediator, by name."""
+    return list(session.scalars(
+        select(User).where(User.role == Role.OFFICER, User.active.is_(True)).order_by(User.display_name, User.id)
+    ))
+
+
+def may_schedule(case: Case) -> bool:
+    """Sessions are held while a complaint is in mediation (or waiting on an expert opinion during it)."""
+    return case.kind == CaseKind.COMPLAINT and case.state in ("mediation", "expert_review")
+
+
+def sessions_awaiting_minutes(case: Case, *, now: datetime) -> list[MediationSession]:
+    """Sessions that have taken place and have no minutes yet."""
+    return [meeting for meeting in case.mediation_sessions if meeting.minutes is None and meeting.starts_at <= now]
+
+
 def schedule_session(
     session: Session, case: Case, actor: User, plan: SessionPlan, *, now: datetime | None = None
 ) -> MediationSession:
@@ -64,7 +81,7 @@ def schedule_session(
     now = now or utcnow()
     if actor.role != Role.OFFICER:
         raise MediationError("not_officer")
-    if case.kind != CaseKind.COMPLAINT or case.state not in ("mediation", "expert_review"):
+    if not may_schedule(case):
         raise MediationError("not_in_mediation")
     if plan.mode not in SESSION_MODES:
         raise MediationError("mode")
