@@ -23,6 +23,7 @@ from tracker.services import cases
 from tracker.services import conversation
 from tracker.services import expectations
 from tracker.services import mediation
+from tracker.services import replies
 from tracker.services import triage
 from tracker.services.conversation import ConversationError
 from tracker.services.conversation import FilesRefused
@@ -216,6 +217,7 @@ def render_case_page(
             merged_material=triage.merged_material(db.session, case, current_user),
             may_merge=is_officer and triage.may_merge(case),
             may_schedule=is_officer and mediation.may_schedule(case),
+            reply_templates=replies.list_templates(db.session) if is_officer else [],
             may_follow_up=mediation.follow_up_refusal(case, current_user) is None,
             follow_up_labels=FOLLOW_UP_LABELS,
             session_mode_labels=SESSION_MODE_LABELS,
@@ -250,7 +252,10 @@ def _refused_by_workflow(case: Case, error: WorkflowError, form_name: str, form:
 def show(number: str):
     """The case page: what is expected next, facts, conversation, evidence, deadlines, actions and the timeline."""
     case = get_case_or_404(number, current_user)
-    return render_case_page(case)
+    reply = None
+    if current_user.role == Role.OFFICER:
+        reply = replies.reply_for_case(db.session, request.args.get("reply", type=int), case)
+    return render_case_page(case, message_form=MessageForm(formdata=None, body=reply) if reply else None)
 
 
 @bp.post("/<case_number:number>/actions/<trigger>")
