@@ -20,11 +20,13 @@ from tracker import workflow
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Enterprise
+from tracker.models import ReplyTemplate
 from tracker.models import Role
 from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
 from tracker.services import cases
+from tracker.services import mediation
 from tracker.services import triage
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
@@ -225,5 +227,71 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
             session.flush()
             drive(session, case, rows, cast, start=filed_at)
             index += 1
+    load_officer_work(session, cast, enterprise, now=now)
     deadlines.sweep_overdue(session, now=now)
     return logins
+
+
+#: Products of the demo cases that show the officer's triage and mediation (the browser tests find them by name).
+TRIAGE_DEMO_PRODUCT = "演示·待分流电饭煲"
+SESSION_DEMO_PRODUCT = "演示·待排期调解的洗衣机"
+AGREEMENT_DEMO_PRODUCT = "演示·待记录协议的微波炉"
+EXPIRED_MEDIATION_DEMO_PRODUCT = "演示·调解期限已满的热水器"
+
+#: Reply templates an administrator would keep: (code, title zh, title en, text zh, text en).
+DEMO_REPLY_TEMPLATES = [
+    ("ask_invoice", "请补充购买凭证", "Please send proof of purchase",
+     "您好，为受理您的投诉，请上传购买发票或订单截图。",
+     "Hello, to accept your complaint we need the invoice or a screenshot of the order."),
+    ("mediation_invite", "调解邀请", "Invitation to mediation",
+     "您好，我们拟安排双方进行调解，请告知您方便的时间。",
+     "Hello, we plan a mediation session with both parties; please tell us when you are available."),
+    ("closing_thanks", "结案告知", "Case closed",
+     "您好，本案已办结。感谢您的配合，欢迎对办理情况进行评价。",
+     "Hello, your case is closed. Thank you; you are welcome to rate how it was handled."),
+]
+
+
+def load_officer_work(session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime) -> None:
+    """Cases that show triage and mediation: a refusal explained, linked cases, sessions, an expired mediation.
+
+    They are filed earlier than the cases of every state above, so that the first case of a state in a list
+    stays the one it was.
+    """
+    applicant = cast.applicant
+    officer_cast = cast
+
+    def complaint(product: str, target: str, days_ago: int, index: int) -> Case:
+        data = {**filing_data(enterprise, CaseKind.COMPLAINT, index), "product_name": product}
+        filed_at = now - timedelta(days=days_ago)
+        case, _code = cases.submit_case(session, applicant, CaseKind.COMPLAINT, data, now=filed_at)
+        session.flush()
+        drive(session, case, find_path(CaseKind.COMPLAINT, target), officer_cast, start=filed_at)
+        return case
+
+    triage_case = complaint(TRIAGE_DEMO_PRODUCT, "under_review", 70, 101)
+    complaint(TRIAGE_DEMO_PRODUCT, "under_review", 69, 102)
+    refused = complaint("演示·超过时效的电暖器", "under_review", 68, 103)
+    workflow.fire(refused, "refuse", cast.officer, now=now - timedelta(days=60), refusal_code="time_barred",
+                  explanation="您于2021年购买该产品，至今已超过三年，依照投诉规则第十五条不予受理；可向人民法院起诉。")
+    session.flush()
+    related = complaint("演示·同批次电饭煲", "submitted", 67, 104)
+    triage.link_cases(session, triage_case, related.number, cast.officer, now=now - timedelta(days=60))
+
+    scheduled = complaint(SESSION_DEMO_PRODUCT, "mediation", 40, 105)
+    held = mediation.schedule_session(session, scheduled, cast.officer, mediation.SessionPlan(
+        starts_at=now - timedelta(days=20), mode="remote", mediator=cast.officer,
+        participants="张消费者；王经理（示例电器有限公司）", link="https://meeting.example.cn/r/302"),
+        now=now - timedelta(days=25))
+    mediation.record_minutes(session, held, cast.officer, "双方陈述意见，企业同意检测后再议。", "progress",
+                             now=now - timedelta(days=19))
+    mediation.schedule_session(session, scheduled, cast.officer, mediation.SessionPlan(
+        starts_at=now + timedelta(days=5), mode="on_site", mediator=cast.officer,
+        participants="张消费者；王经理（示例电器有限公司）", place="示例市消费者权益保护调解室 302"),
+        now=now - timedelta(days=1))
+    complaint(AGREEMENT_DEMO_PRODUCT, "mediation", 39, 106)
+    complaint(AGREEMENT_DEMO_PRODUCT, "mediation", 38, 107)
+    complaint(EXPIRED_MEDIATION_DEMO_PRODUCT, "mediation", 200, 108)
+    for code, title_zh, title_en, body_zh, body_en in DEMO_REPLY_TEMPLATES:
+        session.add(ReplyTemplate(code=code, title_zh=title_zh, title_en=title_en, body_zh=body_zh, body_en=body_en))
+    session.flush()
