@@ -191,6 +191,7 @@ def test_a_failed_mediation_becomes_a_linked_appraisal_request_the_consumer_conf
     response = client.post(f"/cases/{complaint.number}/follow-up", data={"kind": "appraisal"})
     assert response.status_code == 302
     draft = db.session.scalars(select(FilingDraft).where(FilingDraft.related_case_id == complaint.id)).one()
+    assert client.post(f"/cases/{complaint.number}/follow-up", data={"kind": "appraisal"}).location == response.location
     assert draft.kind == "appraisal" and response.location.endswith(draft.token)
     assert filing.draft_data(draft)["product_name"] == complaint.product_name
     data = filing.draft_data(draft)

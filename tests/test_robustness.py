@@ -297,6 +297,8 @@ def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
         "token": [("draft", world.draft_token), ("unknown draft", "A" * 43)],
         "kind": [("kind", "complaint"), ("other kind", "appraisal")],
         "evidence_id": [("evidence", str(world.evidence_id)), ("unknown evidence", str(2**31 - 1))],
+        "template_id": [("unknown reply template", str(2**31 - 1))],
+        "session_id": [("unknown mediation session", str(2**31 - 1))],
     }[argument]
 
 

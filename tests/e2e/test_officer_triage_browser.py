@@ -108,3 +108,34 @@ def test_an_officer_records_a_mediated_agreement(live_server, browser_page):
     expect(agreement).to_contain_text("¥80.00")
     assert serious_violations(page) == []
     screenshot(page, "officer-04-agreement")
+
+
+def test_an_administrator_adds_a_reply_template_that_an_officer_then_sends(live_server, browser_page):
+    page = browser_page
+    log_in(page, live_server, "admin")
+    page.goto(f"{live_server.url}/admin/reply-templates")
+    expect(page.get_by_role("heading", name="回复模板", exact=True)).to_be_visible()
+    assert serious_violations(page) == []
+    form = page.locator("#reply-template-form")
+    form.get_by_label("代码").fill("ask_photos")
+    form.get_by_label("标题（中文）").fill("请补充故障照片")
+    form.get_by_label("正文（中文）").fill("您好，请上传产品故障部位的照片。")
+    form.get_by_label("标题（英文）").fill("Please send photos of the fault")
+    form.get_by_label("正文（英文）").fill("Hello, please upload photos of the faulty part.")
+    form.get_by_role("button", name="保存模板").click()
+    expect(page.locator('#reply-template-list [data-code="ask_photos"]')).to_contain_text("请补充故障照片")
+    assert serious_violations(page) == []
+    screenshot(page, "admin-01-reply-templates")
+
+    page.context.clear_cookies()
+    number = demo_case(live_server, SESSION_DEMO_PRODUCT, "mediation")
+    log_in(page, live_server, "officer")
+    page.goto(f"{live_server.url}/cases/{number}")
+    page.get_by_label("使用回复模板撰写留言").select_option(label="请补充故障照片")
+    page.get_by_role("button", name="使用此回复").click()
+    body = page.get_by_label("您的留言")
+    expect(body).to_have_value("您好，请上传产品故障部位的照片。")
+    body.fill("您好，请在本周内上传产品故障部位的照片。")
+    page.get_by_role("button", name="发送留言").click()
+    expect(page.locator("#message-list")).to_contain_text("您好，请在本周内上传产品故障部位的照片。")
+    assert serious_violations(page) == []

@@ -163,9 +163,10 @@ def follow_up_refusal(case: Case, user: User | None) -> str | None:
         return "not_applicant"
     if case.applicant_id != user.id:
         return "not_applicant"
-    if case.kind != CaseKind.COMPLAINT or case.state != "mediation_ended" and not (
-        case.state == "closed" and case.mediation_endings
-    ):
+    ended_without_agreement = case.state == "mediation_ended" or (
+        case.state == "closed" and bool(case.mediation_endings) and not case.mediation_agreements
+    )
+    if case.kind != CaseKind.COMPLAINT or not ended_without_agreement:
         return "not_ended"
     return None
 
@@ -176,7 +177,7 @@ def start_follow_up(
     """A filing draft of an arbitration or appraisal request, pre-filled from the complaint and linked to it.
 
     The consumer reads it over, completes it and submits it like any filing; the new case then points at
-    the complaint (`related_case_id`).
+    the complaint (`related_case_id`). Asking again returns the draft not yet submitted.
     """
     now = now or utcnow()
     refusal = follow_up_refusal(case, applicant)
@@ -185,6 +186,12 @@ def start_follow_up(
     kind = CaseKind(kind)
     if kind not in FOLLOW_UP_KINDS:
         raise MediationError("kind")
+    unfinished = session.scalars(
+        select(FilingDraft).where(FilingDraft.related_case_id == case.id, FilingDraft.owner_id == applicant.id,
+                                  FilingDraft.kind == kind.value, FilingDraft.case_id.is_(None))
+    ).first()
+    if unfinished is not None:
+        return unfinished
     draft = filing.start_draft(session, kind, applicant, None)
     data = {key: getattr(case, key) for key in _FOLLOW_UP_FIELDS if getattr(case, key) not in (None, "")}
     if case.enterprise is not None and case.enterprise.confirmed:
