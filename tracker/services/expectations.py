@@ -125,7 +125,7 @@ STAFF_SENTENCES = {
     "under_review": _l("Accept or refuse the case, or ask the applicant for information."),
     "mediation": _l("Mediate: record an agreement, ask for an expert opinion, or end mediation."),
     "settled": _l("Close the case."),
-    "mediation_ended": _l("Tell both parties that mediation ended, then close the case."),
+    "mediation_ended": _l("Both parties were told that mediation ended. Close the case."),
     "accepted": _l("Start the review by a fresh panel."),
     "decision_pending": _l("Record the decision."),
     "decided": _l("Close the case."),
