@@ -262,7 +262,7 @@ def test_a_refusal_records_its_ground(client, login_as, make_case, cast):
     assert (case.state, case.refusal_code, case.refusal_explanation) == ("refused", "time_barred", "购买已逾四年")
 
 
-def test_a_missing_reason_is_a_422_with_the_error_at_the_field_in_chinese_then_english(
+def test_a_missing_ground_is_a_422_with_the_error_at_the_field_in_chinese_then_english(
     client, login_as, make_case, cast
 ):
     case = make_case(state="mediation")
