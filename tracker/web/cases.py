@@ -212,7 +212,7 @@ def render_case_page(
             enterprise_form=enterprise_form or ConfirmEnterpriseForm(
                 formdata=None, credit_code=case.enterprise.credit_code if case.enterprise else None
             ),
-            officer_acts=current_user.role == Role.OFFICER,
+            officer_acts=is_officer,
             linked_cases=triage.linked_cases(db.session, case) if access.is_staff_viewer(current_user) else [],
             merged_material=triage.merged_material(db.session, case, current_user),
             may_merge=is_officer and triage.may_merge(case),
