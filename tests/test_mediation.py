@@ -207,3 +207,15 @@ def test_only_the_applicant_turns_a_failed_mediation_into_a_request(client, logi
     assert client.post(f"/cases/{complaint.number}/follow-up", data={"kind": "appraisal"}).status_code == 409
     switch_user(client, login_as, cast.officer)
     assert client.post(f"/cases/{complaint.number}/follow-up", data={"kind": "appraisal"}).status_code == 403
+
+
+@pytest.mark.parametrize("amount", ["sNaN", "NaN", "Infinity", "-1", "1e400"])
+def test_an_agreement_amount_that_is_no_sum_of_money_is_refused_at_the_field(client, login_as, make_case, cast, amount):
+    case = make_case(state="mediation")
+    login_as(cast.officer)
+    perform_by = (local_date(utcnow()) + timedelta(days=5)).isoformat()
+    response = act(client, case, "record_agreement", outcome="refund", terms="退款", amount=amount, perform_by=perform_by)
+    assert response.status_code == 422
+    assert "请输入不小于 0 的金额。" in response.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.state == "mediation"

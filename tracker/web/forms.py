@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 from wtforms.widgets import HiddenInput
 
 from tracker.services.conversation import MAX_MESSAGE_LENGTH
@@ -76,6 +77,13 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice("", _l("Choose…")), *(SelectChoice(code, label) for code, label in labels.items())]
 
 
+def _finite_amount(form, field) -> None:
+    """An amount is a number: NaN and infinities stop here, before any comparison chokes on them."""
+    if field.data is not None and not field.data.is_finite():
+        field.errors[:] = []
+        raise StopValidation(_l("Enter an amount of 0 or more."))
+
+
 def fields_for(needs: tuple[str, ...]) -> list[str]:
     """The form fields an action's data guards ask for, in the table's order."""
     return [
@@ -118,7 +126,8 @@ class ActionForm(PostedForm):
     terms = TextAreaField(_l("Agreed terms"), validators=[Optional(), Length(max=5000)])
     amount = DecimalField(
         _l("Amount agreed (yuan, optional)"), places=2,
-        validators=[Optional(), NumberRange(min=0, max=9999999999, message=_l("Enter an amount of 0 or more."))],
+        validators=[Optional(), _finite_amount,
+                    NumberRange(min=0, max=9999999999, message=_l("Enter an amount of 0 or more."))],
     )
     perform_by = DateField(_l("To be carried out by"), validators=[Optional()])
 
