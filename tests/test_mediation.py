@@ -219,3 +219,14 @@ def test_an_agreement_amount_that_is_no_sum_of_money_is_refused_at_the_field(cli
     assert "请输入不小于 0 的金额。" in response.get_data(as_text=True)
     db.session.refresh(case)
     assert case.state == "mediation"
+
+
+@pytest.mark.parametrize("mediator_id", ["x", "0", str(2**70)])
+def test_a_junk_mediator_is_refused_at_the_field(client, login_as, make_case, cast, mediator_id):
+    case = make_case(state="mediation")
+    login_as(cast.officer)
+    response = client.post(f"/officer/cases/{case.number}/mediation-sessions", data={
+        "starts_at": (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), "mode": "on_site", "place": "调解室",
+        "mediator_id": mediator_id, "participants": "双方",
+    })
+    assert response.status_code == 422

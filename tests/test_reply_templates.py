@@ -71,3 +71,11 @@ def test_choosing_a_language_sets_the_language_of_the_users_e_mails(client, logi
     client.post("/language", data={"lang": "en", "next": "/"})
     db.session.refresh(user)
     assert user.locale == "en"
+
+
+def test_a_junk_reply_choice_leaves_the_message_box_empty(client, login_as, make_case, cast):
+    case = make_case(state="under_review")
+    login_as(cast.officer)
+    for junk in ("abc", "0", "-4", str(2**70)):
+        response = client.get(f"/cases/{case.number}?reply={junk}")
+        assert response.status_code == 200

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import ReplyTemplate
 from tracker.models import Role
@@ -70,7 +71,7 @@ def save_template(
 
 def reply_for_case(session: Session, template_id: int | None, case: Case) -> str | None:
     """The template's text in the language of the case's applicant, for the officer to edit before sending."""
-    template = session.get(ReplyTemplate, template_id) if template_id else None
+    template = session.get(ReplyTemplate, template_id) if template_id and 0 < template_id <= MAX_ROW_ID else None
     if template is None:
         return None
     locale = case.applicant.locale if case.applicant is not None else "zh"

@@ -63,8 +63,10 @@ def schedule_session(number: str):
     form = ScheduleSessionForm().offer_mediators(mediation.mediators(db.session))
     if not form.validate_on_submit():
         return render_case_page(case, status=422, officer_forms={"schedule_form": form})
+    mediator_id = form.mediator_id.data
     plan = mediation.SessionPlan(
-        starts_at=form.starts_at_utc(), mode=form.mode.data, mediator=db.session.get(User, form.mediator_id.data),
+        starts_at=form.starts_at_utc(), mode=form.mode.data,
+        mediator=db.session.get(User, mediator_id) if 0 < mediator_id <= MAX_ROW_ID else None,
         participants=form.participants.data, place=form.place.data, link=form.link.data,
     )
     try:
