@@ -49,6 +49,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "case-tracker@localhost")
+    #: Where the parties open the site; links in e-mails start with it.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/")
 
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted (0: none).
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", 0))

@@ -55,7 +55,8 @@ def test_a_pause_of_three_working_days_moves_the_due_date_by_three(make_case, ca
     before = clock(case, "acceptance").due_on
     assert before == date(2026, 3, 11)
     fire(case, "start_review", cast.officer, now=datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
-    fire(case, "request_information", cast.officer, reason="发票照片不清晰", now=datetime(2026, 3, 3, 2, 0, tzinfo=UTC))
+    fire(case, "request_information", cast.officer, missing_items="清晰的发票照片",
+         reply_by=date(2026, 3, 20), now=datetime(2026, 3, 3, 2, 0, tzinfo=UTC))
     acceptance = clock(case, "acceptance")
     assert acceptance.status == DeadlineStatus.PAUSED
     # Paused Tuesday 3 March, resumed Friday 6 March: Wed, Thu, Fri were lost.
@@ -137,7 +138,8 @@ def test_the_sweep_marks_each_overdue_case_once_and_escalates(make_case, cast):
 def test_paused_and_met_clocks_are_never_overdue(make_case, cast):
     case = make_case("complaint", filed_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
     fire(case, "start_review", cast.officer, now=datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
-    fire(case, "request_information", cast.officer, reason="缺少购买凭证", now=datetime(2026, 3, 3, 3, 0, tzinfo=UTC))
+    fire(case, "request_information", cast.officer, missing_items="购买凭证",
+         reply_by=date(2026, 3, 20), now=datetime(2026, 3, 3, 3, 0, tzinfo=UTC))
     db.session.flush()
     result = deadlines.sweep_overdue(db.session, now=datetime(2026, 5, 1, 2, 0, tzinfo=UTC))
     assert case.number not in result.cases

@@ -50,6 +50,7 @@ from tracker.web.uploads import DRAFT_OWNER_KEY
 from tracker.workflow.guards import APPEAL_DECISIONS
 from tracker.workflow.guards import REFUSAL_CODES
 from tracker.workflow.guards import SETTLEMENT_OUTCOMES
+from tracker.workflow.guards import TERMINATION_GROUNDS
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import states_of
 
@@ -298,6 +299,8 @@ def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
         "kind": [("kind", "complaint"), ("other kind", "appraisal")],
         "evidence_id": [("evidence", str(world.evidence_id)), ("unknown evidence", str(2**31 - 1))],
         "queue_name": [("queue", "mine"), ("unknown queue", "launch_rockets")],
+        "template_id": [("unknown reply template", str(2**31 - 1))],
+        "session_id": [("unknown mediation session", str(2**31 - 1))],
     }[argument]
 
 
@@ -515,7 +518,7 @@ TRIGGERS = sorted({row.trigger for rows in TABLES.values() for row in rows} | {"
 #: Every (kind, state) a case can be driven to.
 CASE_STATES = [(str(kind), state) for kind in CaseKind for state in states_of(kind)]
 #: Values some action's guard accepts, so that junk in the other fields reaches the workflow now and then.
-ACTION_CODES = sorted([*REFUSAL_CODES, *SETTLEMENT_OUTCOMES, *APPEAL_DECISIONS])
+ACTION_CODES = sorted([*REFUSAL_CODES, *SETTLEMENT_OUTCOMES, *APPEAL_DECISIONS, *TERMINATION_GROUNDS])
 #: Each field of the action form but the version: junk, or what its kind of input could hold.
 ACTION_FIELDS = {
     "reason": junk_values,
@@ -525,6 +528,13 @@ ACTION_FIELDS = {
     "report_due_on": st.one_of(junk_values, st.dates().map(lambda day: [day.isoformat()])),
     "report_reference": junk_values,
     "sample_reference": junk_values,
+    "explanation": junk_values,
+    "missing_items": junk_values,
+    "reply_by": st.one_of(junk_values, st.dates().map(lambda day: [day.isoformat()])),
+    "termination_ground": st.one_of(junk_values, st.sampled_from(ACTION_CODES).map(lambda code: [code])),
+    "terms": junk_values,
+    "amount": st.one_of(junk_values, st.decimals(allow_nan=True, places=3).map(lambda amount: [str(amount)])),
+    "perform_by": st.one_of(junk_values, st.dates().map(lambda day: [day.isoformat()])),
 }
 #: Who may be signed in: the cast's parties, by the attribute that holds them, and the role each acts in.
 PARTIES = {"officer": Role.OFFICER, "applicant": Role.CONSUMER, "enterprise_user": Role.ENTERPRISE,

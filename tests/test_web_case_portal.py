@@ -272,7 +272,7 @@ def test_supplementing_resumes_the_clock_moves_its_due_date_and_stores_the_files
     login_as(cast.applicant)
     page = client.get(f"/cases/{case.number}").get_data(as_text=True)
     assert 'data-trigger="supplement"' in section(page, "supplement")
-    assert "演示：说明理由" in section(page, "supplement")
+    assert "产品照片" in section(page, "supplement")
 
     response = supplement(client, case, "发票和照片已上传", [("发票.pdf", minimal_pdf()), ("照片.jpg", jpeg_bytes())])
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

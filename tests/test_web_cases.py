@@ -19,6 +19,7 @@ from tracker.models import CaseKind
 from tracker.models import Role
 from tracker.models import SecurityEvent
 from tracker.models import Visibility
+from tracker.models import utcnow
 from tracker.services import access
 from tracker.services import cases
 from tracker.workflow import allowed_actions
@@ -193,9 +194,14 @@ def test_case_page_shows_exactly_the_allowed_buttons_for_each_role(client, login
                     "report_due_date_agreed": "report_due_on",
                     "report_reference_given": "report_reference",
                     "sample_reference_given": "sample_reference",
+                    "explanation_given": "explanation",
+                    "missing_items_given": "missing_items",
+                    "reply_date_valid": "reply_by",
+                    "termination_ground_valid": "termination_ground",
+                    "agreement_terms_given": "terms",
                 }[guard]
                 for guard in action.needs
-            }
+            } | ({"amount", "perform_by"} if "agreement_terms_given" in action.needs else set())
             assert rendered["inputs"] == {"csrf_token", "version", *needed_fields}
             assert rendered["action"] == f"/cases/{case.number}/actions/{action.trigger}"
             assert ("btn-outline-danger" in rendered["button_class"]) == action.destructive
@@ -238,7 +244,8 @@ def test_firing_an_action_changes_state_and_adds_exactly_one_audit_event(client,
 def test_an_action_with_its_data_reaches_the_case_and_the_timeline(client, login_as, make_case, cast):
     case = make_case(state="under_review")
     login_as(cast.officer)
-    response = act(client, case, "request_information", reason="请补充购买发票 <b>原件</b>")
+    reply_by = (local_date(utcnow()) + timedelta(days=10)).isoformat()
+    response = act(client, case, "request_information", missing_items="请补充购买发票 <b>原件</b>", reply_by=reply_by)
     assert response.status_code == 302
     db.session.refresh(case)
     assert case.state == "awaiting_information"
@@ -250,32 +257,32 @@ def test_an_action_with_its_data_reaches_the_case_and_the_timeline(client, login
 def test_a_refusal_records_its_ground(client, login_as, make_case, cast):
     case = make_case(state="under_review")
     login_as(cast.officer)
-    assert act(client, case, "refuse", refusal_code="time_barred").status_code == 302
+    assert act(client, case, "refuse", refusal_code="time_barred", explanation="购买已逾四年").status_code == 302
     db.session.refresh(case)
-    assert (case.state, case.refusal_code) == ("refused", "time_barred")
+    assert (case.state, case.refusal_code, case.refusal_explanation) == ("refused", "time_barred", "购买已逾四年")
 
 
-def test_a_missing_reason_is_a_422_with_the_error_at_the_field_in_chinese_then_english(
+def test_a_missing_ground_is_a_422_with_the_error_at_the_field_in_chinese_then_english(
     client, login_as, make_case, cast
 ):
-    case = make_case(state="under_review")
+    case = make_case(state="mediation")
     login_as(cast.officer)
     events_before = audit_count(case)
 
-    response = act(client, case, "request_information", reason="   ")
+    response = act(client, case, "end_mediation", termination_ground="   ")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert re.search(r'<textarea [^>]*class="form-control is-invalid" id="request_information-reason"', page)
-    assert re.search(r'id="request_information-reason-errors"><div>请说明理由。</div>', page)
+    assert re.search(r'<select [^>]*class="form-select is-invalid" id="end_mediation-termination_ground"', page)
+    assert re.search(r'id="end_mediation-termination_ground-errors"><div>请选择终止调解的理由。</div>', page)
 
     client.post("/language", data={"lang": "en", "next": f"/cases/{case.number}"})
-    response = act(client, case, "request_information")
+    response = act(client, case, "end_mediation")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Please give a reason." in page
-    assert "Ask the applicant for information" in page
+    assert "Choose the ground for ending mediation." in page
+    assert "End mediation without agreement" in page
     db.session.refresh(case)
-    assert case.state == "under_review"
+    assert case.state == "mediation"
     assert audit_count(case) == events_before
 
 
@@ -294,7 +301,7 @@ def test_a_refused_action_keeps_what_the_user_typed(client, login_as, make_case,
     ("trigger", "data"),
     [
         ("refuse", {"refusal_code": "because"}),
-        ("request_information", {"reason": "x" * 2001}),
+        ("request_information", {"missing_items": "x" * 2001}),
         ("start_review", {"version": "not-a-number"}),
     ],
 )

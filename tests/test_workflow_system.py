@@ -17,9 +17,9 @@ from tracker.workflow import TransitionNotAllowed
 from tracker.workflow import fire_as_system
 
 
-def test_only_finalizing_a_report_is_open_to_the_system_so_far():
+def test_only_finalizing_a_report_and_ending_an_expired_mediation_are_open_to_the_system():
     system_rows = {(kind, row.trigger) for kind, rows in TABLES.items() for row in rows if row.system}
-    assert system_rows == {("arbitration", "finalize"), ("appraisal", "finalize")}
+    assert system_rows == {("arbitration", "finalize"), ("appraisal", "finalize"), ("complaint", "end_mediation")}
 
 
 @pytest.mark.parametrize("kind", ["arbitration", "appraisal"])

@@ -40,6 +40,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_notifications(app)
     register_client_address_check(app)
     register_security_headers(app)
     return app
@@ -117,6 +118,14 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.web import presentation
 
     presentation.register(app)
+
+
+def register_notifications(app: Flask) -> None:
+    """Every transition the parties can see queues one e-mail to each of them, in its transaction."""
+    from tracker import workflow
+    from tracker.services import notices
+
+    workflow.set_transition_listener("notify_parties", notices.transition_notifier(app.config["PUBLIC_BASE_URL"]))
 
 
 #: Stands in for a client address that did not parse; the throttles then count such clients together.

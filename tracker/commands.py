@@ -23,6 +23,7 @@ from tracker.models import CalendarYear
 from tracker.models import utcnow
 from tracker.models import workspace as workspace_index
 from tracker.services import filing
+from tracker.services import mediation
 from tracker.services import throttle
 from tracker.workflow.diagrams import readme_section
 
@@ -56,6 +57,7 @@ def sweep(now_text: str | None) -> None:
     total_cases = total_deadlines = 0
     fixed = deadlines.recompute_pending(db.session)
     db.session.commit()
+    ended = _end_expired_mediations(now)
     conflicts = 0
     while True:
         try:
@@ -72,7 +74,25 @@ def sweep(now_text: str | None) -> None:
             break
         total_cases += len(result.cases)
         total_deadlines += result.deadlines
-    click.echo(f"swept: {total_deadlines} overdue deadlines on {total_cases} cases; {fixed} pending dates fixed")
+    click.echo(f"swept: {total_deadlines} overdue deadlines on {total_cases} cases; {fixed} pending dates fixed; "
+               f"{ended} expired mediations ended")
+
+
+def _end_expired_mediations(now: datetime) -> int:
+    """End mediations whose limit ran out (the system acts and tells both parties), batch by batch."""
+    ended = conflicts = 0
+    while conflicts <= MAX_SWEEP_CONFLICTS:
+        try:
+            numbers = mediation.end_expired_mediations(db.session, now=now)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            conflicts += 1
+            continue
+        if not numbers:
+            break
+        ended += len(numbers)
+    return ended
 
 
 @tracker_cli.command("purge")

@@ -22,12 +22,15 @@ from tracker import workflow
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Enterprise
+from tracker.models import ReplyTemplate
 from tracker.models import Role
 from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
 from tracker.services import assignment
 from tracker.services import cases
+from tracker.services import mediation
+from tracker.services import triage
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import Row
@@ -71,6 +74,18 @@ def data_for(row: Row, today: date) -> dict[str, Any]:
             data["report_reference"] = f"RPT-{today:%Y%m%d}-01"
         elif guard == "sample_reference_given":
             data["sample_reference"] = f"SMP-{today:%Y%m%d}-01"
+        elif guard == "explanation_given":
+            data["explanation"] = "演示：说明不予受理的理由 / demo explanation"
+        elif guard == "missing_items_given":
+            data["missing_items"] = "购买发票\n产品照片"
+        elif guard == "reply_date_valid":
+            data["reply_by"] = today + timedelta(days=10)
+        elif guard == "termination_ground_valid":
+            data["termination_ground"] = "no_agreement"
+        elif guard == "agreement_terms_given":
+            data["terms"] = "演示：企业退货退款 / demo terms"
+            data["amount"] = Decimal("299.00")
+            data["perform_by"] = today + timedelta(days=15)
     return data
 
 
@@ -109,6 +124,12 @@ def prepare_for(session: Session, case: Case, row: Row, cast: Cast, now: datetim
             break
         if all(member.expert_id != expert.id for member in case.panel):
             cases.appoint_expert(session, case, expert, cast.officer, now=now)
+    if "original_chosen" in row.guards and case.merged_into is None:
+        original, _code = cases.submit_case(
+            session, case.applicant or cast.applicant, CaseKind(case.kind),
+            filing_data(cast.enterprise_user.enterprise, CaseKind(case.kind), case.id), now=now,
+        )
+        triage.mark_duplicate(session, case, original, cast.officer, now=now)
     if "objection_window_elapsed" in row.guards:
         now = now + timedelta(days=case.rule_set.objection_days + 1)
     return now
@@ -213,6 +234,7 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
             index += 1
     # Listed before the first officer, so that a lookup of the logins by role still finds 李承办.
     logins[:0] = load_workspace(session, hasher, cast, enterprise, now=now, first_index=index)
+    load_officer_work(session, cast, enterprise, now=now)
     deadlines.sweep_overdue(session, now=now)
     return logins
 
@@ -255,3 +277,66 @@ def load_workspace(
 def _acceptance_length(session: Session, now: datetime) -> int:
     """Working days to decide on acceptance under the rule set in force now."""
     return deadlines.rule_set_in_force(session, local_date(now)).acceptance_working_days
+#: Products of the demo cases that show the officer's triage and mediation (the browser tests find them by name).
+TRIAGE_DEMO_PRODUCT = "演示·待分流电饭煲"
+SESSION_DEMO_PRODUCT = "演示·待排期调解的洗衣机"
+AGREEMENT_DEMO_PRODUCT = "演示·待记录协议的微波炉"
+EXPIRED_MEDIATION_DEMO_PRODUCT = "演示·调解期限已满的热水器"
+
+#: Reply templates an administrator would keep: (code, title zh, title en, text zh, text en).
+DEMO_REPLY_TEMPLATES = [
+    ("ask_invoice", "请补充购买凭证", "Please send proof of purchase",
+     "您好，为受理您的投诉，请上传购买发票或订单截图。",
+     "Hello, to accept your complaint we need the invoice or a screenshot of the order."),
+    ("mediation_invite", "调解邀请", "Invitation to mediation",
+     "您好，我们拟安排双方进行调解，请告知您方便的时间。",
+     "Hello, we plan a mediation session with both parties; please tell us when you are available."),
+    ("closing_thanks", "结案告知", "Case closed",
+     "您好，本案已办结。感谢您的配合，欢迎对办理情况进行评价。",
+     "Hello, your case is closed. Thank you; you are welcome to rate how it was handled."),
+]
+
+
+def load_officer_work(session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime) -> None:
+    """Cases that show triage and mediation: a refusal explained, linked cases, sessions, an expired mediation.
+
+    They are filed earlier than the cases of every state above, so that the first case of a state in a list
+    stays the one it was.
+    """
+    applicant = cast.applicant
+    officer_cast = cast
+
+    def complaint(product: str, target: str, days_ago: int, index: int) -> Case:
+        data = {**filing_data(enterprise, CaseKind.COMPLAINT, index), "product_name": product}
+        filed_at = now - timedelta(days=days_ago)
+        case, _code = cases.submit_case(session, applicant, CaseKind.COMPLAINT, data, now=filed_at)
+        session.flush()
+        drive(session, case, find_path(CaseKind.COMPLAINT, target), officer_cast, start=filed_at)
+        return case
+
+    triage_case = complaint(TRIAGE_DEMO_PRODUCT, "under_review", 70, 101)
+    complaint(TRIAGE_DEMO_PRODUCT, "under_review", 69, 102)
+    refused = complaint("演示·超过时效的电暖器", "under_review", 68, 103)
+    workflow.fire(refused, "refuse", cast.officer, now=now - timedelta(days=60), refusal_code="time_barred",
+                  explanation="您于2021年购买该产品，至今已超过三年，依照投诉规则第十五条不予受理；可向人民法院起诉。")
+    session.flush()
+    related = complaint("演示·同批次电饭煲", "submitted", 67, 104)
+    triage.link_cases(session, triage_case, related.number, cast.officer, now=now - timedelta(days=60))
+
+    scheduled = complaint(SESSION_DEMO_PRODUCT, "mediation", 40, 105)
+    held = mediation.schedule_session(session, scheduled, cast.officer, mediation.SessionPlan(
+        starts_at=now - timedelta(days=20), mode="remote", mediator=cast.officer,
+        participants="张消费者；王经理（示例电器有限公司）", link="https://meeting.example.cn/r/302"),
+        now=now - timedelta(days=25))
+    mediation.record_minutes(session, held, cast.officer, "双方陈述意见，企业同意检测后再议。", "progress",
+                             now=now - timedelta(days=19))
+    mediation.schedule_session(session, scheduled, cast.officer, mediation.SessionPlan(
+        starts_at=now + timedelta(days=5), mode="on_site", mediator=cast.officer,
+        participants="张消费者；王经理（示例电器有限公司）", place="示例市消费者权益保护调解室 302"),
+        now=now - timedelta(days=1))
+    complaint(AGREEMENT_DEMO_PRODUCT, "mediation", 39, 106)
+    complaint(AGREEMENT_DEMO_PRODUCT, "mediation", 38, 107)
+    complaint(EXPIRED_MEDIATION_DEMO_PRODUCT, "mediation", 200, 108)
+    for code, title_zh, title_en, body_zh, body_en in DEMO_REPLY_TEMPLATES:
+        session.add(ReplyTemplate(code=code, title_zh=title_zh, title_en=title_en, body_zh=body_zh, body_en=body_en))
+    session.flush()

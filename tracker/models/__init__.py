@@ -17,6 +17,9 @@ from tracker.models.deadlines import Deadline
 from tracker.models.deadlines import DeadlinePause
 from tracker.models.deadlines import DeadlineStatus
 from tracker.models.deadlines import RuleSet
+from tracker.models.mediation import MediationAgreement
+from tracker.models.mediation import MediationEnding
+from tracker.models.mediation import MediationSession
 from tracker.models.outbox import OutboxMessage
 from tracker.models.portal import Evidence
 from tracker.models.portal import FilingDraft
@@ -25,6 +28,9 @@ from tracker.models.portal import Rating
 from tracker.models.portal import Representative
 from tracker.models.portal import TaxonomyTerm
 from tracker.models.portal import ThrottleEvent
+from tracker.models.triage import CaseLink
+from tracker.models.triage import InformationRequest
+from tracker.models.triage import ReplyTemplate
 from tracker.models.types import MAX_ROW_ID
 from tracker.models.types import UTCDateTime
 from tracker.models.types import utcnow
@@ -48,6 +54,12 @@ __all__ = [
     "Case",
     "CaseQueueEntry",
     "CaseSearchTerm",
+    "CaseLink",
+    "InformationRequest",
+    "MediationAgreement",
+    "MediationEnding",
+    "MediationSession",
+    "ReplyTemplate",
     "CaseKind",
     "CaseNumberCounter",
     "Deadline",

@@ -121,6 +121,10 @@ class Case(db.Model):
 
     #: Coded reason when refused (DESIGN §3, art. 15).
     refusal_code: Mapped[str | None] = mapped_column(String(40))
+    #: The officer's explanation of the refusal, shown to the applicant (not on public tracking).
+    refusal_explanation: Mapped[str | None] = mapped_column(Text)
+    #: Set when this case was closed as a duplicate of another; its evidence and messages show there too.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     #: Outcome of a decided appeal or a settled complaint.
     outcome: Mapped[str | None] = mapped_column(String(40))
     #: Date an inspection or appraisal report reached the parties; starts the objection window.
@@ -140,7 +144,10 @@ class Case(db.Model):
     applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
     enterprise: Mapped[Enterprise | None] = relationship()
     assigned_officer: Mapped[User | None] = relationship(foreign_keys=[assigned_officer_id])
-    related_case: Mapped["Case | None"] = relationship(remote_side=[id])
+    related_case: Mapped["Case | None"] = relationship(remote_side=[id], foreign_keys=[related_case_id])
+    merged_into: Mapped["Case | None"] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id], backref="merged_duplicates"
+    )
     panel: Mapped[list["PanelMember"]] = relationship(
         back_populates="case", order_by="PanelMember.id"
     )

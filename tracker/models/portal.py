@@ -36,9 +36,12 @@ class FilingDraft(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
+    #: The case this filing follows up (an arbitration or appraisal request after a failed mediation).
+    related_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
     evidence: Mapped[list["Evidence"]] = relationship(back_populates="draft", order_by="Evidence.id")
-    case = relationship("Case")
+    case = relationship("Case", foreign_keys=[case_id])
+    related_case = relationship("Case", foreign_keys=[related_case_id])
 
     def __repr__(self) -> str:
         return f"<FilingDraft {self.kind} case={self.case_id}>"

@@ -72,6 +72,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The language of the e-mails this user receives ("zh" or "en").
+    locale: Mapped[str] = mapped_column(String(5), default="zh", server_default="zh")
 
     enterprise: Mapped[Enterprise | None] = relationship(back_populates="users")
 

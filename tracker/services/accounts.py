@@ -138,3 +138,14 @@ def change_password(
     if problems:
         raise WeakPassword(problems)
     user.password_hash = hash_password(hasher, new_password)
+
+
+#: Languages an account's e-mails can be written in.
+EMAIL_LOCALES = ("zh", "en")
+
+
+def set_locale(user: User, locale: str) -> None:
+    """The language of the user's e-mails: the one they last chose for the interface."""
+    if locale not in EMAIL_LOCALES:
+        raise ValueError(f"unknown locale {locale!r}")
+    user.locale = locale

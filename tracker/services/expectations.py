@@ -59,6 +59,7 @@ NEXT_STEPS: dict[str, tuple[str, str | None]] = {
     "final": (OFFICER, None),
     "closed": (NOBODY, None),
     "reopened": (OFFICER, None),
+    "merged": (NOBODY, None),
 }
 
 #: A closed case whose applicant asked to reopen it waits for the officer's decision.
@@ -107,6 +108,7 @@ APPLICANT_SENTENCES = {
     "closed": _l("The case is closed."),
     REOPEN_REQUESTED: _l("You asked to reopen the case. The case officer will decide."),
     "reopened": _l("The case has been reopened. The case officer will resume the procedure."),
+    "merged": _l("This case repeats another of your cases. It was closed, and everything in it is handled there."),
 }
 
 #: What the enterprise reads where the sentence differs from "waiting for …".
@@ -123,7 +125,7 @@ STAFF_SENTENCES = {
     "under_review": _l("Accept or refuse the case, or ask the applicant for information."),
     "mediation": _l("Mediate: record an agreement, ask for an expert opinion, or end mediation."),
     "settled": _l("Close the case."),
-    "mediation_ended": _l("Tell both parties that mediation ended, then close the case."),
+    "mediation_ended": _l("Both parties were told that mediation ended. Close the case."),
     "accepted": _l("Start the review by a fresh panel."),
     "decision_pending": _l("Record the decision."),
     "decided": _l("Close the case."),
@@ -231,11 +233,15 @@ def _reader_acts(party: str, side: str) -> bool:
 
 def expectation_for(case: Case, reader: User | None, *, today: date | None = None) -> Expectation:
     """From the case's state and open deadlines: who acts next, by when, and what the reader is told."""
+    return expectation_for_side(case, reader_side(case, reader), today=today)
+
+
+def expectation_for_side(case: Case, side: str, *, today: date | None = None) -> Expectation:
+    """The expectation as one side reads it, for readers without an account (an enterprise's contact address)."""
     step = _step_key(case)
     party, clock = NEXT_STEPS.get(case.state, (NOBODY, None))
     if step == REOPEN_REQUESTED:
         party = OFFICER
-    side = reader_side(case, reader)
     deadline = _measuring_deadline(case, clock)
     sentence = SENTENCES_BY_SIDE[side].get(step) or WAITING_SENTENCES[party]
     timing = _timing(deadline)

@@ -327,6 +327,8 @@ def submit_draft(
     filing["enterprise_id"] = enterprise.id
     filing["consent_privacy_version"] = PRIVACY_NOTICE_VERSION
     filing["submission_token"] = draft.token
+    if draft.related_case_id is not None:
+        filing["related_case_id"] = draft.related_case_id
     case, access_code = submit_case(session, applicant, kind, filing, now=now)
     for evidence in draft.evidence:
         evidence.case = case

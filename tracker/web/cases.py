@@ -17,10 +17,14 @@ from tracker.extensions import db
 from tracker.models import Case
 from tracker.models import Role
 from tracker.models import User
+from tracker.models import utcnow
 from tracker.services import access
 from tracker.services import cases
 from tracker.services import conversation
 from tracker.services import expectations
+from tracker.services import mediation
+from tracker.services import replies
+from tracker.services import triage
 from tracker.services.conversation import ConversationError
 from tracker.services.conversation import FilesRefused
 from tracker.web.errors import WORKFLOW_ERRORS
@@ -33,6 +37,14 @@ from tracker.web.forms import RatingForm
 from tracker.web.forms import ReopenRequestForm
 from tracker.web.forms import SupplementForm
 from tracker.web.forms import fields_for
+from tracker.web.officer.forms_mediation import FOLLOW_UP_LABELS
+from tracker.web.officer.forms_mediation import SESSION_MODE_LABELS
+from tracker.web.officer.forms_mediation import SESSION_OUTCOME_LABELS
+from tracker.web.officer.forms_mediation import FollowUpForm
+from tracker.web.officer.forms_mediation import MinutesForm
+from tracker.web.officer.forms_mediation import ScheduleSessionForm
+from tracker.web.officer.forms_triage import LinkCaseForm
+from tracker.web.officer.forms_triage import MergeForm
 from tracker.web.presentation import format_date
 from tracker.web.presentation import state_label
 from tracker.web.uploads import evidence_policy
@@ -143,6 +155,7 @@ def render_case_page(
     rating_form: RatingForm | None = None,
     reopen_form: ReopenRequestForm | None = None,
     enterprise_form: ConfirmEnterpriseForm | None = None,
+    officer_forms: dict[str, object] | None = None,
 ):
     """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
 
@@ -156,6 +169,21 @@ def render_case_page(
         unplaced_errors = _errors_outside(failed_form, [])
     may_supplement = any(action.trigger == "supplement" for action in actions)
     reopen_refusal = conversation.reopen_refusal(case, current_user)
+    is_officer = current_user.role == Role.OFFICER
+    officer_forms = {
+        "link_form": LinkCaseForm(formdata=None),
+        "merge_form": MergeForm(formdata=None, version=case.version),
+        "schedule_form": ScheduleSessionForm(formdata=None).offer_mediators(
+            mediation.mediators(db.session) if is_officer else []
+        ),
+        **(officer_forms or {}),
+    }
+    failed_minutes = officer_forms.pop("minutes_form", None)
+    failed_session_id = officer_forms.pop("minutes_session_id", None)
+    officer_forms["minutes_forms"] = {
+        meeting.id: failed_minutes if meeting.id == failed_session_id else MinutesForm(formdata=None)
+        for meeting in mediation.sessions_awaiting_minutes(case, now=utcnow())
+    } if is_officer else {}
     return (
         render_template(
             "cases/show.html",
@@ -184,6 +212,17 @@ def render_case_page(
             enterprise_form=enterprise_form or ConfirmEnterpriseForm(
                 formdata=None, credit_code=case.enterprise.credit_code if case.enterprise else None
             ),
+            officer_acts=is_officer,
+            linked_cases=triage.linked_cases(db.session, case) if access.is_staff_viewer(current_user) else [],
+            merged_material=triage.merged_material(db.session, case, current_user),
+            may_merge=is_officer and triage.may_merge(case),
+            may_schedule=is_officer and mediation.may_schedule(case),
+            reply_templates=replies.list_templates(db.session) if is_officer else [],
+            may_follow_up=mediation.follow_up_refusal(case, current_user) is None,
+            follow_up_labels=FOLLOW_UP_LABELS,
+            session_mode_labels=SESSION_MODE_LABELS,
+            session_outcome_labels=SESSION_OUTCOME_LABELS,
+            **officer_forms,
         ),
         status,
     )
@@ -213,7 +252,10 @@ def _refused_by_workflow(case: Case, error: WorkflowError, form_name: str, form:
 def show(number: str):
     """The case page: what is expected next, facts, conversation, evidence, deadlines, actions and the timeline."""
     case = get_case_or_404(number, current_user)
-    return render_case_page(case)
+    reply = None
+    if current_user.role == Role.OFFICER:
+        reply = replies.reply_for_case(db.session, request.args.get("reply", type=int), case)
+    return render_case_page(case, message_form=MessageForm(formdata=None, body=reply) if reply else None)
 
 
 @bp.post("/<case_number:number>/actions/<trigger>")
@@ -350,3 +392,33 @@ def confirm_enterprise(number: str):
     db.session.commit()
     flash(_("The enterprise %(name)s is confirmed.", name=enterprise.name), "success")
     return redirect(url_for("cases.show", number=case.number))
+
+
+#: Why a follow-up request could not be drafted -> (message, HTTP status).
+FOLLOW_UP_REFUSALS = {
+    "not_applicant": (_l("Only the applicant can do this."), 403),
+    "not_ended": (_l("This is possible once mediation has ended without agreement."), 409),
+    "kind": (_l("Choose an arbitration inspection or an appraisal."), 422),
+}
+
+
+@bp.post("/<case_number:number>/follow-up")
+@login_required
+def follow_up(number: str):
+    """The applicant turns a failed mediation into an arbitration or appraisal request, pre-filled, to complete."""
+    case = get_case_or_404(number, current_user)
+    form = FollowUpForm()
+    code = None if form.validate_on_submit() else "kind"
+    if code is None:
+        try:
+            draft = mediation.start_follow_up(db.session, case, current_user, form.kind.data)
+        except mediation.MediationError as refusal:
+            code = refusal.code
+    if code is not None:
+        db.session.rollback()
+        message, status = FOLLOW_UP_REFUSALS[code]
+        flash(message, "danger")
+        return render_case_page(case, status=status)
+    db.session.commit()
+    flash(_("We filled in the request from your complaint. Check it, complete it and submit it."), "success")
+    return redirect(url_for("filing.edit", kind=draft.kind, token=draft.token))

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField
 from wtforms import DateField
+from wtforms import DecimalField
 from wtforms import EmailField
 from wtforms import HiddenField
 from wtforms import IntegerField
@@ -20,6 +21,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 from wtforms.widgets import HiddenInput
 
 from tracker.services.conversation import MAX_MESSAGE_LENGTH
@@ -27,6 +29,7 @@ from tracker.web.form_input import PostedForm
 from tracker.workflow.guards import APPEAL_DECISIONS
 from tracker.workflow.guards import REFUSAL_CODES
 from tracker.workflow.guards import SETTLEMENT_OUTCOMES
+from tracker.workflow.guards import TERMINATION_GROUNDS
 
 #: The data guards of the transition tables and the action-form field that satisfies each.
 GUARD_FIELDS = {
@@ -37,10 +40,20 @@ GUARD_FIELDS = {
     "report_due_date_agreed": "report_due_on",
     "report_reference_given": "report_reference",
     "sample_reference_given": "sample_reference",
+    "explanation_given": "explanation",
+    "missing_items_given": "missing_items",
+    "reply_date_valid": "reply_by",
+    "termination_ground_valid": "termination_ground",
+    "agreement_terms_given": "terms",
+}
+
+#: Fields shown after a guard's own field because its data comes with them (an agreement's amount and date).
+GUARD_EXTRA_FIELDS = {
+    "agreement_terms_given": ("amount", "perform_by"),
 }
 
 #: Fields of the action form that become the action's data when filled in.
-ACTION_DATA_FIELDS = tuple(GUARD_FIELDS.values())
+ACTION_DATA_FIELDS = (*GUARD_FIELDS.values(), *(name for names in GUARD_EXTRA_FIELDS.values() for name in names))
 
 #: Interface languages and how each is named in its own language.
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -64,9 +77,20 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice("", _l("Choose…")), *(SelectChoice(code, label) for code, label in labels.items())]
 
 
+def _finite_amount(form, field) -> None:
+    """An amount is a number: NaN and infinities stop here, before any comparison chokes on them."""
+    if field.data is not None and not field.data.is_finite():
+        field.errors[:] = []
+        raise StopValidation(_l("Enter an amount of 0 or more."))
+
+
 def fields_for(needs: tuple[str, ...]) -> list[str]:
     """The form fields an action's data guards ask for, in the table's order."""
-    return [GUARD_FIELDS[guard] for guard in needs if guard in GUARD_FIELDS]
+    return [
+        name
+        for guard in needs if guard in GUARD_FIELDS
+        for name in (GUARD_FIELDS[guard], *GUARD_EXTRA_FIELDS.get(guard, ()))
+    ]
 
 
 class LoginForm(PostedForm):
@@ -91,6 +115,21 @@ class ActionForm(PostedForm):
     report_due_on = DateField(_l("Report due on (as agreed in the commission)"), validators=[Optional()])
     report_reference = StringField(_l("Report reference number"), validators=[Optional(), Length(max=100)])
     sample_reference = StringField(_l("Sealed sample reference"), validators=[Optional(), Length(max=100)])
+    explanation = TextAreaField(_l("Explanation for the applicant"), validators=[Optional(), Length(max=2000)])
+    missing_items = TextAreaField(
+        _l("What the applicant must send (one item per line)"), validators=[Optional(), Length(max=2000)]
+    )
+    reply_by = DateField(_l("Reply by"), validators=[Optional()])
+    termination_ground = SelectField(
+        _l("Ground for ending mediation"), choices=_choices(TERMINATION_GROUNDS), validators=[Optional()]
+    )
+    terms = TextAreaField(_l("Agreed terms"), validators=[Optional(), Length(max=5000)])
+    amount = DecimalField(
+        _l("Amount agreed (yuan, optional)"), places=2,
+        validators=[Optional(), _finite_amount,
+                    NumberRange(min=0, max=9999999999, message=_l("Enter an amount of 0 or more."))],
+    )
+    perform_by = DateField(_l("To be carried out by"), validators=[Optional()])
 
     def action_data(self) -> dict[str, object]:
         """The values the user filled in, trimmed; empty fields are left for the guards to refuse."""

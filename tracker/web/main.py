@@ -17,6 +17,7 @@ from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import Role
 from tracker.services import access
+from tracker.services import accounts
 from tracker.services import expectations
 from tracker.web.forms import LanguageForm
 from tracker.web.redirects import safe_next_url
@@ -52,9 +53,12 @@ def favicon():
 
 @bp.post("/language")
 def set_language():
-    """Remember the chosen interface language and go back to the page it was chosen on."""
+    """Remember the chosen interface language (a signed-in user's e-mails follow it) and go back to the page."""
     form = LanguageForm()
     if not form.validate_on_submit():
         abort(400)
     session["lang"] = form.lang.data
+    if current_user.is_authenticated and current_user.locale != form.lang.data:
+        accounts.set_locale(current_user, form.lang.data)
+        db.session.commit()
     return redirect(safe_next_url(form.next.data) or safe_next_url(request.referrer) or url_for("main.index"))

@@ -20,6 +20,7 @@ from tracker.web.redirects import safe_next_url
 from tracker.workflow.guards import APPEAL_DECISIONS
 from tracker.workflow.guards import REFUSAL_CODES
 from tracker.workflow.guards import SETTLEMENT_OUTCOMES
+from tracker.workflow.guards import TERMINATION_GROUNDS
 from tracker.workflow.tables import KIND_LABELS
 from tracker.workflow.tables import STATE_LABELS
 from tracker.workflow.tables import TABLES
@@ -49,6 +50,11 @@ EXTRA_ACTION_LABELS = {
     "claim": _l("Case linked to an account"),
     "reissue_access_code": _l("Access code reissued"),
     "confirm_enterprise": _l("Enterprise confirmed"),
+    "link_case": _l("Related case linked"),
+    "mark_duplicate": _l("Marked as a duplicate"),
+    "merge_duplicate": _l("Duplicate case merged into this one"),
+    "schedule_mediation_session": _l("Mediation session scheduled"),
+    "record_mediation_minutes": _l("Mediation session minutes recorded"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).
@@ -125,6 +131,11 @@ def refusal_label(code: str | None) -> object:
     return REFUSAL_CODES.get(code, code or "")
 
 
+def termination_label(code: str | None) -> object:
+    """The ground on which a mediation ended."""
+    return TERMINATION_GROUNDS.get(code, code or "")
+
+
 def outcome_label(code: str | None) -> object:
     """What a settlement or an appeal decision came to."""
     return OUTCOME_LABELS.get(code, code or "")
@@ -197,6 +208,7 @@ def register(app: Flask) -> None:
         "responsible_label": responsible_label,
         "refusal_label": refusal_label,
         "outcome_label": outcome_label,
+        "termination_label": termination_label,
         "local_time": local_time,
         "format_date": format_date,
         "event_reason": event_reason,

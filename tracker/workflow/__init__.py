@@ -2,10 +2,12 @@
 
 from tracker.workflow.engine import MACHINES
 from tracker.workflow.engine import Action
+from tracker.workflow.engine import TransitionListener
 from tracker.workflow.engine import allowed_actions
 from tracker.workflow.engine import fire
 from tracker.workflow.engine import fire_as_system
 from tracker.workflow.engine import initialise
+from tracker.workflow.engine import set_transition_listener
 from tracker.workflow.errors import GuardFailed
 from tracker.workflow.errors import InvalidTransition
 from tracker.workflow.errors import StaleCase
@@ -31,6 +33,7 @@ __all__ = [
     "GuardFailed",
     "InvalidTransition",
     "Row",
+    "TransitionListener",
     "StaleCase",
     "TransitionNotAllowed",
     "UnknownTrigger",
@@ -39,5 +42,6 @@ __all__ = [
     "fire",
     "fire_as_system",
     "initialise",
+    "set_transition_listener",
     "states_of",
 ]

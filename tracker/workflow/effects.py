@@ -2,6 +2,11 @@
 
 from collections.abc import Callable
 
+from sqlalchemy.orm import object_session
+
+from tracker.models import InformationRequest
+from tracker.models import MediationAgreement
+from tracker.models import MediationEnding
 from tracker.workflow.guards import GuardContext
 
 
@@ -17,8 +22,37 @@ def mark_accepted(ctx: GuardContext) -> None:
 
 
 def record_refusal(ctx: GuardContext) -> None:
-    """Keep the coded ground of the refusal."""
+    """Keep the coded ground of the refusal and the explanation the applicant reads."""
     ctx.case.refusal_code = ctx.data["refusal_code"]
+    ctx.case.refusal_explanation = ctx.data["explanation"].strip()
+
+
+def _actor_id(ctx: GuardContext) -> int | None:
+    return ctx.actor.id if ctx.actor is not None else None
+
+
+def record_information_request(ctx: GuardContext) -> None:
+    """Keep what the applicant must send and by when, for the case page and the e-mail."""
+    information_request = InformationRequest(items=ctx.data["missing_items"].strip(), reply_by=ctx.data["reply_by"],
+                                 requested_by_id=_actor_id(ctx), requested_at=ctx.now)
+    information_request.case = ctx.case
+    object_session(ctx.case).add(information_request)
+
+
+def record_agreement(ctx: GuardContext) -> None:
+    """Keep the mediated agreement's terms, amount and the date it must be carried out by."""
+    agreement = MediationAgreement(terms=ctx.data["terms"].strip(), amount=ctx.data.get("amount"),
+                                   perform_by=ctx.data["perform_by"], recorded_by_id=_actor_id(ctx),
+                                   created_at=ctx.now)
+    agreement.case = ctx.case
+    object_session(ctx.case).add(agreement)
+
+
+def record_mediation_ending(ctx: GuardContext) -> None:
+    """Keep the ground on which mediation ended and who ended it (nobody: the sweep)."""
+    ending = MediationEnding(ground=ctx.data["termination_ground"], ended_by_id=_actor_id(ctx), ended_at=ctx.now)
+    ending.case = ctx.case
+    object_session(ctx.case).add(ending)
 
 
 def record_outcome(ctx: GuardContext) -> None:
@@ -57,6 +91,9 @@ EFFECTS: dict[str, Callable[[GuardContext], None]] = {
         assign_officer,
         mark_accepted,
         record_refusal,
+        record_information_request,
+        record_agreement,
+        record_mediation_ending,
         record_outcome,
         clear_outcome,
         record_decision,

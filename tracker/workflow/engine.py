@@ -1,5 +1,6 @@
 """One shared `transitions` machine per kind, and the two calls everything else uses: allowed_actions and fire."""
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,10 +36,19 @@ from tracker.working_days import WorkingCalendar
 from tracker.working_days import local_date
 
 #: Data keys whose values are personal: the audit body keeps only their digest.
-PERSONAL_DATA_KEYS = frozenset({"message", "contact", "narrative", "note"})
+PERSONAL_DATA_KEYS = frozenset({"message", "contact", "narrative", "note", "explanation", "missing_items", "terms"})
 #: Free text a consumer types may hold personal data too; it is kept as a (deletable) message instead.
 CONSUMER_TEXT_KEYS = frozenset({"reason"})
 REFUSED_BY_MACHINE = _l("This action is not possible for this case now.")
+
+#: What runs after every transition, inside its transaction: (session, case, row, actor, now).
+TransitionListener = Callable[[Session, Case, Row, "User | None", datetime], None]
+_TRANSITION_LISTENERS: dict[str, TransitionListener] = {}
+
+
+def set_transition_listener(name: str, listener: TransitionListener) -> None:
+    """Run a callable after every transition (the parties' e-mails); setting a name again replaces its listener."""
+    _TRANSITION_LISTENERS[name] = listener
 
 
 class TableTransition(Transition):
@@ -112,6 +122,11 @@ DATA_GUARDS = frozenset({
     "report_due_date_agreed",
     "report_reference_given",
     "sample_reference_given",
+    "explanation_given",
+    "missing_items_given",
+    "reply_date_valid",
+    "termination_ground_valid",
+    "agreement_terms_given",
 })
 
 
@@ -235,6 +250,8 @@ def _move(case: Case, row: Row, actor: User | None, now: datetime, data: Mapping
             to_state=case.state,
             now=now,
         )
+        for listener in _TRANSITION_LISTENERS.values():
+            listener(session, case, row, actor, now)
     return case.state
 
 

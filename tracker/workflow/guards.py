@@ -26,6 +26,16 @@ REFUSAL_CODES = {
     "other_legal_grounds": _l("Other legal grounds"),
 }
 
+#: Why a mediation ended without agreement (complaint rules, art. 21); the sweep uses "time_limit".
+TERMINATION_GROUNDS = {
+    "time_limit": _l("The time limit for mediation ran out"),
+    "party_refused": _l("A party refused to continue mediation"),
+    "party_absent": _l("A party did not attend without good reason"),
+    "no_agreement": _l("The parties could not agree"),
+    "proceedings_elsewhere": _l("A party started proceedings with a court or arbitration body"),
+    "other": _l("Other grounds"),
+}
+
 #: Outcome codes of an enterprise's response or a mediated agreement (DESIGN §4).
 SETTLEMENT_OUTCOMES = {
     "explanation": _l("Explanation"),
@@ -112,6 +122,44 @@ def refusal_code_valid(ctx: GuardContext) -> bool:
     return ctx.data.get("refusal_code") in REFUSAL_CODES
 
 
+def explanation_given(ctx: GuardContext) -> bool:
+    """A refusal is explained to the applicant in words, not only by its code."""
+    return _text_given(ctx, "explanation")
+
+
+def missing_items_given(ctx: GuardContext) -> bool:
+    """A request for information lists what is missing."""
+    return _text_given(ctx, "missing_items")
+
+
+def _future_date(ctx: GuardContext, key: str, *, today_allowed: bool = False) -> bool:
+    value = ctx.data.get(key)
+    if not isinstance(value, date) or isinstance(value, datetime):
+        return False
+    return value >= ctx.today if today_allowed else value > ctx.today
+
+
+def reply_date_valid(ctx: GuardContext) -> bool:
+    """The applicant is given a day in the future to reply by."""
+    return _future_date(ctx, "reply_by")
+
+
+def original_chosen(ctx: GuardContext) -> bool:
+    """A duplicate is merged only into another case, chosen before the action (services.triage)."""
+    original = ctx.case.merged_into
+    return original is not None and original is not ctx.case
+
+
+def termination_ground_valid(ctx: GuardContext) -> bool:
+    """Ending a mediation names its ground."""
+    return ctx.data.get("termination_ground") in TERMINATION_GROUNDS
+
+
+def agreement_terms_given(ctx: GuardContext) -> bool:
+    """An agreement says what was agreed and by when it must be carried out (today or later)."""
+    return _text_given(ctx, "terms") and _future_date(ctx, "perform_by", today_allowed=True)
+
+
 def settlement_outcome_valid(ctx: GuardContext) -> bool:
     """A settlement says what the consumer gets."""
     return ctx.data.get("outcome") in SETTLEMENT_OUTCOMES
@@ -186,6 +234,13 @@ GUARDS: dict[str, Guard] = {
         Guard("enterprise_confirmed", enterprise_confirmed, _l("Confirm the enterprise before routing the case to it.")),
         Guard("reason_given", reason_given, _l("Please give a reason.")),
         Guard("refusal_code_valid", refusal_code_valid, _l("Choose one of the listed grounds for refusal.")),
+        Guard("explanation_given", explanation_given, _l("Explain the refusal to the applicant.")),
+        Guard("missing_items_given", missing_items_given, _l("List what the applicant must send.")),
+        Guard("reply_date_valid", reply_date_valid, _l("Give a date in the future to reply by.")),
+        Guard("original_chosen", original_chosen, _l("Choose the original case this one duplicates.")),
+        Guard("termination_ground_valid", termination_ground_valid, _l("Choose the ground for ending mediation.")),
+        Guard("agreement_terms_given", agreement_terms_given,
+              _l("Write the agreed terms and the date by which they must be carried out (today or later).")),
         Guard("settlement_outcome_valid", settlement_outcome_valid, _l("Choose what the settlement gives the consumer.")),
         Guard("appeal_decision_valid", appeal_decision_valid, _l("Choose upheld, overturned or varied.")),
         Guard("report_due_date_agreed", report_due_date_agreed, _l("Enter the report date agreed in the commission; it must be in the future.")),

@@ -73,6 +73,7 @@ STATE_LABELS = {
     "final": _l("Report final"),
     "closed": _l("Closed"),
     "reopened": _l("Reopened"),
+    "merged": _l("Closed as a duplicate"),
 }
 
 KIND_LABELS = {
@@ -83,21 +84,25 @@ KIND_LABELS = {
 }
 
 #: States from which nothing leaves.
-TERMINAL_STATES = frozenset({"refused", "withdrawn"})
+TERMINAL_STATES = frozenset({"refused", "withdrawn", "merged"})
 
 
 def _intake(withdrawable: tuple[str, ...]) -> list[Row]:
-    """The acceptance review every kind shares: review, ask for information, refuse, withdraw."""
+    """The acceptance review every kind shares: review, ask for information, refuse, merge a duplicate, withdraw."""
     return [
         Row("start_review", ("submitted",), "under_review", (O,), _l("Start acceptance review"),
             effects=("assign_officer",)),
         Row("request_information", ("under_review",), "awaiting_information", (O,),
-            _l("Ask the applicant for information"), guards=("reason_given",), pause=("acceptance",)),
+            _l("Ask the applicant for information"), guards=("missing_items_given", "reply_date_valid"),
+            effects=("record_information_request",), pause=("acceptance",)),
         Row("supplement", ("awaiting_information",), "under_review", (C,), _l("Send the requested information"),
             guards=("actor_is_applicant",), resume=("acceptance",)),
         Row("refuse", ("submitted", "under_review", "awaiting_information"), "refused", (O,),
-            _l("Refuse the case"), guards=("refusal_code_valid",), effects=("record_refusal",),
+            _l("Refuse the case"), guards=("refusal_code_valid", "explanation_given"), effects=("record_refusal",),
             stop=(ALL_CLOCKS,), destructive=True),
+        Row("merge", ("submitted", "under_review", "awaiting_information"), "merged", (O,),
+            _l("Close as a duplicate of the original case"), guards=("original_chosen",), stop=(ALL_CLOCKS,),
+            destructive=True),
         Row("withdraw", withdrawable, "withdrawn", (C,), _l("Withdraw the case"),
             guards=("actor_is_applicant",), stop=(ALL_CLOCKS,), destructive=True),
     ]
@@ -135,9 +140,11 @@ COMPLAINT = [
     Row("submit_opinion", ("expert_review",), "mediation", (X,), _l("Submit the expert opinion"),
         guards=("actor_on_panel", "reason_given"), resume=("mediation",)),
     Row("record_agreement", ("mediation",), "settled", (O,), _l("Record the mediated agreement"),
-        guards=("settlement_outcome_valid",), effects=("record_outcome",), stop=("mediation",)),
+        guards=("settlement_outcome_valid", "agreement_terms_given"), effects=("record_outcome", "record_agreement"),
+        stop=("mediation",)),
     Row("end_mediation", ("mediation",), "mediation_ended", (O,), _l("End mediation without agreement"),
-        guards=("reason_given",), stop=("mediation",), start=("mediation_notice",)),
+        guards=("termination_ground_valid",), effects=("record_mediation_ending",), stop=("mediation",),
+        start=("mediation_notice",), system=True),
     *_closure(("settled", "mediation_ended"), "mediation"),
 ]
 
