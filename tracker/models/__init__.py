@@ -17,6 +17,13 @@ from tracker.models.deadlines import Deadline
 from tracker.models.deadlines import DeadlinePause
 from tracker.models.deadlines import DeadlineStatus
 from tracker.models.deadlines import RuleSet
+from tracker.models.experts import ConflictDeclaration
+from tracker.models.experts import ExpertProfile
+from tracker.models.experts import ExpertSpecialty
+from tracker.models.experts import Opinion
+from tracker.models.experts import PanelConclusion
+from tracker.models.experts import PanelRule
+from tracker.models.experts import RecusalRequest
 from tracker.models.outbox import OutboxMessage
 from tracker.models.portal import Evidence
 from tracker.models.portal import FilingDraft
@@ -44,6 +51,13 @@ __all__ = [
     "Case",
     "CaseKind",
     "CaseNumberCounter",
+    "ConflictDeclaration",
+    "ExpertProfile",
+    "ExpertSpecialty",
+    "Opinion",
+    "PanelConclusion",
+    "PanelRule",
+    "RecusalRequest",
     "Deadline",
     "DeadlinePause",
     "DeadlineStatus",

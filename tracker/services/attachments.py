@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit
 from tracker.evidence import EvidenceLimits
+from tracker.evidence import StoredFile
 from tracker.evidence import delete_if_unreferenced
 from tracker.evidence import prepare_upload
 from tracker.evidence import resolve_stored
@@ -91,8 +92,7 @@ def attach_evidence(
     if total + prepared.size > policy.max_bytes_per_case:
         raise QuotaExceeded("bytes_per_case")
     stored = store_prepared(prepared, root)
-    if stored.created:
-        session.info.setdefault(_NEW_FILES, []).append((root, stored.stored_name))
+    remember_new_file(session, root, stored)
     evidence = Evidence(
         stored_name=stored.stored_name,
         sha256=stored.sha256,
@@ -115,6 +115,12 @@ def attach_evidence(
         evidence.draft = draft
     session.add(evidence)
     return evidence
+
+
+def remember_new_file(session: Session, root: Path, stored: StoredFile) -> None:
+    """A file this transaction wrote is deleted again if the transaction rolls back."""
+    if stored.created:
+        session.info.setdefault(_NEW_FILES, []).append((root, stored.stored_name))
 
 
 def remove_draft_evidence(session: Session, draft: FilingDraft, evidence_id: int) -> None:
