@@ -23,9 +23,11 @@ from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import Evidence
 from tracker.models import FilingDraft
+from tracker.models import Role
 from tracker.models import User
 from tracker.models import Visibility
 from tracker.models import utcnow
+from tracker.redaction import PURPOSES_WITHHELD_FROM_EXPERTS
 from tracker.services.access import can_view_case
 
 
@@ -164,6 +166,8 @@ def evidence_for_download(
         return None
     if evidence.case is not None:
         if not can_view_case(evidence.case, viewer):
+            return None
+        if viewer.role == Role.EXPERT and evidence.purpose in PURPOSES_WITHHELD_FROM_EXPERTS:
             return None
     elif draft_owner_check is None or not draft_owner_check(evidence.draft):
         return None

@@ -375,7 +375,7 @@ def decline_appointment(session: Session, case: Case, expert: User, reason: str,
         raise PanelError("opinion_given")
     _leave(member, "declined", reason, now)
     _record(session, case, expert, "decline_appointment",
-            {"expert_id": expert.id, "reason": audit.personal_digest(reason)}, now)
+            {"expert_id": expert.id, "reason_digest": audit.personal_digest(reason)}, now)
     return member
 
 
@@ -410,8 +410,8 @@ def declare_conflict(
         if member not in case.active_panel or member.opinion is not None:
             continue
         _leave(member, "conflict", reason, now)
-        _record(session, case, expert, "declare_conflict",
-                {"expert_id": expert.id, "enterprise_id": enterprise.id, "reason": audit.personal_digest(reason)}, now)
+        body = {"expert_id": expert.id, "enterprise_id": enterprise.id, "reason_digest": audit.personal_digest(reason)}
+        _record(session, case, expert, "declare_conflict", body, now)
         left.append(case)
     return declaration, left
 
@@ -443,7 +443,7 @@ def request_recusal(
     )
     session.add(request)
     _record(session, case, party, "request_recusal",
-            {"expert_id": member.expert_id, "reason": audit.personal_digest(reason)}, now)
+            {"expert_id": member.expert_id, "reason_digest": audit.personal_digest(reason)}, now)
     return request
 
 
