@@ -12,6 +12,7 @@ from tests.factories import gen_user
 from tracker import audit
 from tracker.demo import drive
 from tracker.demo import find_path
+from tracker.evidence import EvidenceRejected
 from tracker.extensions import db
 from tracker.models import AuditEvent
 from tracker.models import PanelRule
@@ -216,8 +217,7 @@ def test_an_expert_cannot_see_a_co_panelists_opinion_before_submitting_their_own
 
 def test_an_opinion_report_must_be_a_pdf(make_case, cast, tmp_path):
     case = appraisal_under_investigation(make_case, cast)
-    from_evidence = pytest.importorskip("tracker.evidence")
-    with pytest.raises(from_evidence.EvidenceRejected):
+    with pytest.raises(EvidenceRejected):
         panels.submit_opinion(db.session, case, cast.experts[0], findings="f", conclusion="c", reasoning="r",
                               now=utcnow(), report=(io.BytesIO(b"\xff\xd8\xff not really"), "a.jpg"), root=tmp_path)
     opinion = panels.submit_opinion(

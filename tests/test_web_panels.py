@@ -4,7 +4,6 @@ for recusals, administrators keep the pool; and a quality appeal goes from accep
 import io
 import json
 
-import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -21,6 +20,7 @@ from tracker.models import SecurityEvent
 from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import panels
+from tracker.workflow import fire
 
 
 def switch_user(client, login_as, user):
@@ -99,7 +99,6 @@ def test_only_officers_reach_the_panel_page(client, login_as, make_case, cast):
 def appraisal_with_panel(make_case, cast):
     case = make_case("appraisal", state="panel_forming")
     panels.appoint_panel(db.session, case, cast.officer, ids(cast.experts), chair_id=cast.experts[0].id, now=utcnow())
-    from tracker.workflow import fire
     fire(case, "form_panel", cast.officer)
     db.session.flush()
     return case

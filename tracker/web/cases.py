@@ -150,6 +150,8 @@ def render_case_page(
     moved on meanwhile, so that nothing typed is lost. Experts read the redacted file in their workspace instead.
     """
     if current_user.role == Role.EXPERT:
+        if status != 200:
+            abort(status)
         return redirect(url_for("expert.case_file", number=case.number))
     actions = allowed_actions(case, current_user)
     action_forms = _action_forms(case, actions, failed_trigger, failed_form)
