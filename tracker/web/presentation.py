@@ -49,6 +49,14 @@ EXTRA_ACTION_LABELS = {
     "claim": _l("Case linked to an account"),
     "reissue_access_code": _l("Access code reissued"),
     "confirm_enterprise": _l("Enterprise confirmed"),
+    "appoint_panel": _l("Experts appointed to the panel"),
+    "name_chair": _l("Panel chair named"),
+    "decline_appointment": _l("An expert declined the appointment"),
+    "declare_conflict": _l("An expert declared a conflict of interest and left the panel"),
+    "request_recusal": _l("A party asked for an expert's recusal"),
+    "decide_recusal": _l("Recusal request decided"),
+    "submit_expert_opinion": _l("Expert opinion submitted"),
+    "conclude_panel": _l("The panel's conclusion recorded"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).

@@ -206,7 +206,7 @@ def conclude(number: str):
         return render_case_file(case, status=422, conclusion_form=form)
     try:
         panels.conclude_panel(db.session, case, current_user, conclusion=form.conclusion.data,
-                              reasoning=form.reasoning.data, concurring_member_ids=form.concurring.data,
+                              reasoning=form.reasoning.data, concurring_member_ids=form.concurring.data or [],
                               dissent=form.dissent.data, now=utcnow())
     except panels.PanelError as error:
         return _refused(case, error, "conclusion_form", form)

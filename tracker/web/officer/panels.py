@@ -191,9 +191,9 @@ def appoint(number: str):
                                  errors=[str(PANEL_REFUSALS["none_chosen"][0])])
     draw = None
     if form.draw_seed.data is not None and form.draw_count.data:
-        draw = panels.Draw(form.draw_seed.data, (), form.draw_count.data, tuple(form.expert_ids.data))
+        draw = panels.Draw(form.draw_seed.data, (), form.draw_count.data, tuple(form.expert_ids.data or ()))
     try:
-        panels.appoint_panel(db.session, case, current_user, form.expert_ids.data, chair_id=form.chair_id.data,
+        panels.appoint_panel(db.session, case, current_user, form.expert_ids.data or [], chair_id=form.chair_id.data,
                              specialty=specialty, draw=draw, now=utcnow())
     except panels.PanelError as error:
         db.session.rollback()
