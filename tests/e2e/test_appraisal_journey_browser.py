@@ -11,7 +11,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.accessibility import serious_violations
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.browsing import accessible
+from tests.e2e.browsing import fits_the_width
+from tests.e2e.browsing import log_in
 from tracker.demo import Cast
 from tracker.demo import drive
 from tracker.demo import filing_data
@@ -28,11 +31,9 @@ from tracker.services.cases import submit_case
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "journey passphrase 2026"
 #: A field no demo expert knows, so that the pool the officer sees is exactly the journey's four experts.
 SPECIALTY = "home_building"
 EXPERT_NAMES = ("甲专家", "乙专家", "丙专家", "丁专家")
-PHONE_WIDTH = 390
 
 
 @dataclass
@@ -83,44 +84,6 @@ def journey(live_server) -> Journey:
         db.session.commit()
         db.session.remove()
     return Journey(number, (officer_email, PASSWORD), (consumer_email, PASSWORD), pool)
-
-
-def log_in(page, live_server, credentials: tuple[str, str]) -> None:
-    """Log in through the form, in Chinese."""
-    email, password = credentials
-    page.goto(live_server.url + "/login")
-    page.get_by_label("电子邮箱").fill(email)
-    page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="我的案件")).to_be_visible()
-
-
-def accessible(page) -> None:
-    """No serious or critical axe finding on the page as it is now."""
-    assert serious_violations(page) == []
-
-
-def fits_the_width(page) -> None:
-    """Nothing is wider than the screen."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-@pytest.fixture
-def new_page(chromium):
-    """A page in a fresh browser context per person; phone-sized when asked."""
-    contexts = []
-
-    def open_page(phone: bool = False):
-        options = {"viewport": {"width": PHONE_WIDTH, "height": 844}, "is_mobile": True, "has_touch": True} if phone else {}
-        context = chromium.new_context(locale="zh-CN", **options)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def open_review(page, live_server, journey: Journey, name: str) -> None:
