@@ -250,3 +250,23 @@ def test_the_administrator_adds_edits_and_deactivates_an_expert(client, login_as
     assert db.session.get(ExpertProfile, profile.id).active is False
     switch_user(client, login_as, cast.officer)
     assert client.get("/admin/experts").status_code == 404
+
+
+def test_the_officer_links_the_decision_appealed_and_its_panel_is_left_out(client, login_as, make_case, cast):
+    decided = make_case("quality_appeal", state="decided")
+    appeal = make_case("quality_appeal", state="accepted")
+    login_as(cast.officer)
+    unknown = client.post(f"/officer/cases/{appeal.number}/panel/appealed", data={"number": "SS-2026-999999"})
+    assert unknown.status_code == 422 and "没有该编号的其他案件" in page(unknown)
+    linked = client.post(f"/officer/cases/{appeal.number}/panel/appealed", data={"number": decided.number.lower()})
+    assert linked.status_code == 302 and appeal.related_case is decided
+    html = page(client.get(f"/officer/cases/{appeal.number}/panel"))
+    excluded = html[html.index('id="excluded-experts"'):]
+    for expert in cast.experts:
+        assert f'data-expert="{expert.id}"' in excluded
+    assert excluded.count('data-reason="appealed_decision"') == 3
+    refused = client.post(f"/officer/cases/{appeal.number}/panel/appoint",
+                          data={"expert_ids": ids(cast.experts), "chair_id": cast.experts[0].id})
+    assert refused.status_code == 422 and "参与过被申诉的决定" in page(refused)
+    assert client.post(f"/officer/cases/{appeal.number}/panel/appealed",
+                       data={"number": decided.number}).status_code == 409

@@ -338,6 +338,21 @@ def appoint_panel(
     return appointed
 
 
+def link_appealed_decision(session: Session, case: Case, officer: User, number: str, *, now: datetime) -> Case:
+    """The officer names the case whose decision a quality appeal challenges; its panel may not sit again."""
+    _require_officer(officer)
+    if case.kind != CaseKind.QUALITY_APPEAL:
+        raise PanelError("not_appeal")
+    if case.related_case_id is not None:
+        raise PanelError("already_linked")
+    appealed = session.scalars(select(Case).where(Case.number == (number or "").strip().upper())).first()
+    if appealed is None or appealed is case:
+        raise PanelError("no_such_case")
+    case.related_case = appealed
+    _record(session, case, officer, "link_appealed_decision", {"appealed_case": appealed.number}, now)
+    return appealed
+
+
 def _active_member(case: Case, member_id: int) -> PanelMember:
     member = next((m for m in case.active_panel if m.id == member_id), None)
     if member is None:

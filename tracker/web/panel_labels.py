@@ -48,6 +48,9 @@ PANEL_REFUSALS = {
     "opinions_missing": (_l("Every member of the panel must give an opinion first."), 409),
     "no_majority": (_l("A conclusion needs the agreement of a majority of the panel."), 422),
     "dissent_missing": (_l("Summarise the dissenting view."), 422),
+    "not_appeal": (_l("Only a quality appeal challenges an earlier decision."), 422),
+    "already_linked": (_l("This appeal is already linked to the decision it challenges."), 409),
+    "no_such_case": (_l("There is no other case with this number."), 422),
 }
 
 

@@ -57,6 +57,7 @@ EXTRA_ACTION_LABELS = {
     "decide_recusal": _l("Recusal request decided"),
     "submit_expert_opinion": _l("Expert opinion submitted"),
     "conclude_panel": _l("The panel's conclusion recorded"),
+    "link_appealed_decision": _l("Linked to the decision appealed"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).

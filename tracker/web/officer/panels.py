@@ -16,6 +16,7 @@ from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectChoice
 from wtforms import SelectMultipleField
+from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
@@ -71,6 +72,13 @@ class DrawForm(PostedForm):
                     NumberRange(min=1, max=MAX_DRAW, message=_l("Draw between 1 and %(max)d experts.", max=MAX_DRAW))],
     )
     specialty = HiddenField()
+
+
+class AppealedDecisionForm(PostedForm):
+    """The number of the case whose decision the appeal challenges."""
+
+    number = StringField(_l("Case number of the decision appealed"), validators=[
+        InputRequired(message=_l("Enter the case number.")), Length(max=30)])
 
 
 class ChairForm(PostedForm):
@@ -202,6 +210,25 @@ def appoint(number: str):
     db.session.commit()
     flash(_("The experts were appointed."), "success")
     return redirect(url_for("officer.panel", number=case.number, specialty=specialty))
+
+
+@bp.post("/cases/<case_number:number>/panel/appealed")
+@login_required
+def link_appealed(number: str):
+    """Link a quality appeal to the case whose decision it challenges, so that that panel is left out."""
+    case = _load(number)
+    form = AppealedDecisionForm()
+    if not form.validate_on_submit():
+        return render_panel_page(case, status=422, errors=[e for errors in form.errors.values() for e in errors])
+    try:
+        panels.link_appealed_decision(db.session, case, current_user, form.number.data, now=utcnow())
+    except panels.PanelError as error:
+        db.session.rollback()
+        message, status = _refusal_message(error, case)
+        return render_panel_page(case, status=status, errors=[message])
+    db.session.commit()
+    flash(_("The appeal is linked to the decision it challenges."), "success")
+    return redirect(url_for("officer.panel", number=case.number))
 
 
 @bp.post("/cases/<case_number:number>/panel/chair")
