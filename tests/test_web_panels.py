@@ -270,3 +270,32 @@ def test_the_officer_links_the_decision_appealed_and_its_panel_is_left_out(clien
     assert refused.status_code == 422 and "参与过被申诉的决定" in page(refused)
     assert client.post(f"/officer/cases/{appeal.number}/panel/appealed",
                        data={"number": decided.number}).status_code == 409
+
+
+def test_an_opinion_report_is_served_only_to_those_who_may_read_the_opinion(
+    client, login_as, make_case, cast, tmp_path, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    case = appraisal_with_panel(make_case, cast)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    opinion = panels.submit_opinion(db.session, case, cast.experts[0], findings="f", conclusion="c", reasoning="r",
+                                    now=utcnow(), report=(io.BytesIO(pdf), "鉴定报告.pdf"), root=tmp_path)
+    db.session.flush()
+    url = f"/expert/opinions/{opinion.id}/report"
+    login_as(cast.experts[1])
+    assert client.get(url).status_code == 404
+    switch_user(client, login_as, cast.applicant)
+    assert client.get(url).status_code == 404
+    switch_user(client, login_as, cast.officer)
+    with client.get(url) as served:
+        assert served.status_code == 200 and served.data == pdf
+        assert "filename*=UTF-8''%E9%89%B4" in served.headers["Content-Disposition"]
+
+
+def test_the_officer_changes_the_chair(client, login_as, make_case, cast):
+    case = appraisal_with_panel(make_case, cast)
+    new_chair = case.active_panel[1]
+    login_as(cast.officer)
+    assert client.post(f"/officer/cases/{case.number}/panel/chair", data={"member_id": new_chair.id}).status_code == 302
+    assert [m.is_chair for m in case.active_panel] == [False, True, False]
+    assert client.post(f"/officer/cases/{case.number}/panel/chair", data={"member_id": 2**31 - 1}).status_code == 422
