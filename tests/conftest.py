@@ -297,3 +297,21 @@ def phone_page(chromium) -> Iterator:
     """A phone-sized page with touch."""
     with _page_in_new_context(chromium, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2) as page:
         yield page
+
+
+@pytest.fixture
+def new_page(chromium):
+    """A page in a fresh browser context per person of a journey (laptop-sized, or a phone when asked)."""
+    contexts = []
+
+    def open_page(phone: bool = False):
+        options = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {}
+        context = chromium.new_context(locale="zh-CN", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -19,6 +19,7 @@ from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
 from tracker.services import cases
+from tracker.services import experts
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -55,6 +56,11 @@ def gen_user(role: Role | str, **fields) -> User:
         enterprise=enterprise,
         **fields,
     )
+    if role == Role.EXPERT:
+        experts.attach_profile(
+            db.session, user, organisation=f"测试检验研究院{number}", specialty_codes=["household_appliances"],
+            now=utcnow(),
+        )
     db.session.flush()
     return user
 

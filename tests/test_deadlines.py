@@ -24,7 +24,7 @@ from tracker.models import Deadline
 from tracker.models import DeadlineStatus
 from tracker.models import OutboxMessage
 from tracker.models import Role
-from tracker.services.cases import appoint_expert
+from tracker.services import panels
 from tracker.workflow import fire
 
 #: 10:00 in Beijing on Tuesday 10 February 2026.
@@ -72,9 +72,16 @@ def test_mediation_time_is_not_counted_while_experts_review(make_case, cast):
     case = make_case("complaint", state="mediation", filed_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
     mediation = clock(case, "mediation")
     due_before = mediation.due_on
-    appoint_expert(db.session, case, cast.experts[0], cast.officer, now=datetime(2026, 3, 9, 1, tzinfo=UTC))
+    expert = cast.experts[0]
+    panels.appoint_panel(db.session, case, cast.officer, [expert.id], chair_id=expert.id,
+                         now=datetime(2026, 3, 9, 1, tzinfo=UTC))
     fire(case, "request_expert_review", cast.officer, now=datetime(2026, 3, 9, 2, tzinfo=UTC))
-    fire(case, "submit_opinion", cast.experts[0], reason="符合标准", now=datetime(2026, 3, 16, 2, tzinfo=UTC))
+    opinion_at = datetime(2026, 3, 16, 1, tzinfo=UTC)
+    panels.submit_opinion(db.session, case, expert, findings="外壳温升正常", conclusion="符合标准",
+                          reasoning="按国家标准检验", now=opinion_at)
+    panels.conclude_panel(db.session, case, expert, conclusion="符合标准", reasoning="一致意见",
+                          concurring_member_ids=[case.active_panel[0].id], dissent=None, now=opinion_at)
+    fire(case, "submit_opinion", expert, now=datetime(2026, 3, 16, 2, tzinfo=UTC))
     assert mediation.paused_days == 5
     assert mediation.due_on == deadlines.WorkingCalendar().add_working_days(due_before, 5)
 

@@ -285,11 +285,14 @@ def build_world(endpoint: str, role: str, client, cast: Cast, login_as, root) ->
 
 
 #: Labels of the first real value of each argument, left out of the report for brevity.
-PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence")
+PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence", "record")
 
 
 def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
-    """(label, segment) of the real values an argument can take; the first is the one bodies are swept on."""
+    """(label, segment) of the real values an argument can take; the first is the one bodies are swept on.
+
+    Any other integer argument (an expert profile, a recusal request...) is swept at id 1 and at the largest id.
+    """
     unknown_number = world.visible_number[:-6] + "999999"
     return {
         "number": [("visible case", world.visible_number), ("hidden case", world.hidden_number),
@@ -301,7 +304,7 @@ def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
         "queue_name": [("queue", "mine"), ("unknown queue", "launch_rockets")],
         "template_id": [("unknown reply template", str(2**31 - 1))],
         "session_id": [("unknown mediation session", str(2**31 - 1))],
-    }[argument]
+    }.get(argument) or [("record", "1"), ("unknown record", str(2**31 - 1))]
 
 
 def build_url(rule: str, segments: dict[str, str]) -> str:

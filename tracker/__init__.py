@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web import evidence
     from tracker.web import filing
     from tracker.web import main
+    from tracker.web import recusals
     from tracker.web import tracking
 
     app.register_blueprint(main.bp)
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(evidence.bp)
     app.register_blueprint(filing.bp)
     app.register_blueprint(tracking.bp)
+    app.register_blueprint(recusals.bp)
     for audience_bp in audiences.blueprints():
         app.register_blueprint(audience_bp)
 

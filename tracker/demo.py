@@ -26,11 +26,15 @@ from tracker.models import ReplyTemplate
 from tracker.models import Role
 from tracker.models import User
 from tracker.models import utcnow
+from tracker.panel_rules import current_conclusion
+from tracker.panel_rules import panel_rule_for
 from tracker.services import accounts
 from tracker.services import assignment
 from tracker.services import cases
 from tracker.services import mediation
 from tracker.services import triage
+from tracker.services import experts
+from tracker.services import panels
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import Row
@@ -112,18 +116,8 @@ class Cast:
 
 
 def prepare_for(session: Session, case: Case, row: Row, cast: Cast, now: datetime) -> datetime:
-    """Arrange what situational guards need (panel members, elapsed windows); returns the time to act at."""
-    if "panel_is_valid" in row.guards:
-        wanted = 3
-    elif {"panel_has_expert", "actor_on_panel"} & set(row.guards):
-        wanted = 1
-    else:
-        wanted = 0
-    for expert in cast.experts:
-        if len(case.active_panel) >= wanted:
-            break
-        if all(member.expert_id != expert.id for member in case.panel):
-            cases.appoint_expert(session, case, expert, cast.officer, now=now)
+    """Arrange what situational guards need (panel members, opinions, elapsed windows); returns the time to act at."""
+    prepare_panel(session, case, row, cast, now)
     if "original_chosen" in row.guards and case.merged_into is None:
         original, _code = cases.submit_case(
             session, case.applicant or cast.applicant, CaseKind(case.kind),
@@ -133,6 +127,38 @@ def prepare_for(session: Session, case: Case, row: Row, cast: Cast, now: datetim
     if "objection_window_elapsed" in row.guards:
         now = now + timedelta(days=case.rule_set.objection_days + 1)
     return now
+
+
+PANEL_GUARDS = frozenset({"panel_is_valid", "panel_has_expert", "actor_on_panel", "actor_is_chair"})
+
+
+def prepare_panel(session: Session, case: Case, row: Row, cast: Cast, now: datetime) -> None:
+    """A panel of the cast's experts (the first chairs), their opinions and the chair's conclusion, as the row needs."""
+    guards = set(row.guards)
+    if guards & PANEL_GUARDS and not case.active_panel:
+        wanted = panel_rule_for(case).min_size
+        eligible = {expert.id for expert in panels.eligible_experts(session, case, specialty="")}
+        chosen = [expert.id for expert in cast.experts if expert.id in eligible][:wanted]
+        panels.appoint_panel(session, case, cast.officer, chosen, chair_id=chosen[0], specialty="", now=now)
+    if guards & {"panel_opinions_complete", "panel_concluded"}:
+        give_opinions(session, case, now)
+    if "panel_concluded" in guards and current_conclusion(case) is None:
+        chair = next(member for member in case.active_panel if member.is_chair)
+        panels.conclude_panel(
+            session, case, chair.expert, conclusion="演示：专家组结论 / demo panel conclusion",
+            reasoning="演示：多数意见 / demo majority", concurring_member_ids=[m.id for m in case.active_panel],
+            dissent=None, now=now,
+        )
+
+
+def give_opinions(session: Session, case: Case, now: datetime) -> None:
+    """Every member of the current panel who has not yet given an opinion gives one."""
+    for member in case.active_panel:
+        if member.opinion is None:
+            panels.submit_opinion(
+                session, case, member.expert, findings="演示：检验发现 / demo findings",
+                conclusion="演示：产品不符合标准 / demo conclusion", reasoning="演示：理由 / demo reasoning", now=now,
+            )
 
 
 def drive(
@@ -217,9 +243,7 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
     officer = account(Role.OFFICER, "officer", "李承办")
     consumer = account(Role.CONSUMER, "consumer", "张消费者")
     enterprise_user = account(Role.ENTERPRISE, "enterprise", "王经理", enterprise=enterprise)
-    experts = [
-        account(Role.EXPERT, f"expert{n}", f"专家{n}", specialty="家用电器安全") for n in (1, 2, 3)
-    ]
+    experts = expert_pool(session, account, enterprise, now)
     session.flush()
     cast = Cast(officer=officer, applicant=consumer, enterprise_user=enterprise_user, experts=experts)
     index = 0
@@ -235,6 +259,7 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
     # Listed before the first officer, so that a lookup of the logins by role still finds 李承办.
     logins[:0] = load_workspace(session, hasher, cast, enterprise, now=now, first_index=index)
     load_officer_work(session, cast, enterprise, now=now)
+    load_panel_cases(session, cast, enterprise, now=now)
     deadlines.sweep_overdue(session, now=now)
     return logins
 
@@ -340,3 +365,49 @@ def load_officer_work(session: Session, cast: Cast, enterprise: Enterprise, *, n
     for code, title_zh, title_en, body_zh, body_en in DEMO_REPLY_TEMPLATES:
         session.add(ReplyTemplate(code=code, title_zh=title_zh, title_en=title_en, body_zh=body_zh, body_en=body_en))
     session.flush()
+#: The pool's extra experts (e-mail local part, name, organisation, specialties); the cast's three come after them.
+EXTRA_EXPERTS = [
+    ("expert4", "赵工程师", "国家儿童用品质量检验检测中心", ("children", "other_products")),
+    ("expert5", "钱研究员", "示例电器有限公司", ("household_appliances",)),
+    ("expert6", "孙教授", "华东理工大学", ("household_appliances", "electronics")),
+]
+CAST_EXPERT_ORGANISATIONS = ("中国家用电器研究院", "国家电器产品质量检验检测中心", "清华大学电机工程系")
+
+
+def expert_pool(session: Session, account: Callable[..., User], enterprise: Enterprise, now: datetime) -> list[User]:
+    """Six experts with specialties and organisations: one works for the demo enterprise, one declared a conflict.
+
+    Returns the three who sit on the demo panels (created last, so that the demo's "expert" login is one of them).
+    """
+    extra = []
+    for local, name, organisation, codes in EXTRA_EXPERTS:
+        expert = account(Role.EXPERT, local, name)
+        experts.attach_profile(session, expert, organisation=organisation, specialty_codes=codes, now=now)
+        extra.append(expert)
+    session.flush()
+    panels.declare_conflict(session, extra[2], enterprise, "曾为该企业提供有偿技术咨询", now=now)
+    cast_experts = []
+    for number, organisation in enumerate(CAST_EXPERT_ORGANISATIONS, start=1):
+        expert = account(Role.EXPERT, f"expert{number}", f"专家{number}", specialty="家用电器安全")
+        experts.attach_profile(
+            session, expert, organisation=organisation, specialty_codes=("household_appliances",), now=now
+        )
+        cast_experts.append(expert)
+    return cast_experts
+
+
+def load_panel_cases(session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime) -> None:
+    """A complaint and a quality appeal whose opinions are all in, waiting for the chair's conclusion.
+
+    The walk over every state already leaves each kind waiting at panel appointment (mediation, accepted,
+    panel_forming), at opinions (expert_review, investigation) and, for an appraisal, at the conclusion
+    (deliberation).
+    """
+    for offset, kind in enumerate((CaseKind.COMPLAINT, CaseKind.QUALITY_APPEAL)):
+        rows = find_path(kind, "expert_review")
+        filed_at = now - timedelta(days=12 + 2 * len(rows))
+        case, _code = cases.submit_case(session, cast.applicant, kind, filing_data(enterprise, kind, 90 + offset),
+                                        now=filed_at)
+        session.flush()
+        ended = drive(session, case, rows, cast, start=filed_at)
+        give_opinions(session, case, ended + timedelta(hours=1))

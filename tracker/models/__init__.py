@@ -20,6 +20,13 @@ from tracker.models.deadlines import RuleSet
 from tracker.models.mediation import MediationAgreement
 from tracker.models.mediation import MediationEnding
 from tracker.models.mediation import MediationSession
+from tracker.models.experts import ConflictDeclaration
+from tracker.models.experts import ExpertProfile
+from tracker.models.experts import ExpertSpecialty
+from tracker.models.experts import Opinion
+from tracker.models.experts import PanelConclusion
+from tracker.models.experts import PanelRule
+from tracker.models.experts import RecusalRequest
 from tracker.models.outbox import OutboxMessage
 from tracker.models.portal import Evidence
 from tracker.models.portal import FilingDraft
@@ -62,6 +69,13 @@ __all__ = [
     "ReplyTemplate",
     "CaseKind",
     "CaseNumberCounter",
+    "ConflictDeclaration",
+    "ExpertProfile",
+    "ExpertSpecialty",
+    "Opinion",
+    "PanelConclusion",
+    "PanelRule",
+    "RecusalRequest",
     "Deadline",
     "DeadlinePause",
     "DeadlineStatus",

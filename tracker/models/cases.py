@@ -16,6 +16,8 @@ from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -162,9 +164,15 @@ class Case(db.Model):
         return value
 
     @property
+    def panel_round(self) -> int:
+        """The round the current panel sits in (a second round after an objection has a panel of its own)."""
+        return max((member.round_number for member in self.panel), default=1)
+
+    @property
     def active_panel(self) -> list["PanelMember"]:
-        """Panel members who have not recused."""
-        return [member for member in self.panel if member.recused_at is None]
+        """Members of the current round's panel who have not left it."""
+        current = self.panel_round
+        return [member for member in self.panel if member.recused_at is None and member.round_number == current]
 
     def __repr__(self) -> str:
         return f"<Case {self.number} {self.kind} {self.state}>"
@@ -182,6 +190,12 @@ class PanelMember(db.Model):
     appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recusal_reason: Mapped[str | None] = mapped_column(Text)
+    #: The member who compiles the panel's conclusion.
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: 1 for the first panel; a later round after an objection sits with new members.
+    round_number: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    #: Why the member left: "declined", "conflict" (declared), "recused" (a party's request granted).
+    departure: Mapped[str | None] = mapped_column(String(20))
 
     case: Mapped[Case] = relationship(back_populates="panel")
     expert: Mapped[User] = relationship()

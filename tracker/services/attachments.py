@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit
 from tracker.evidence import EvidenceLimits
+from tracker.evidence import StoredFile
 from tracker.evidence import delete_if_unreferenced
 from tracker.evidence import prepare_upload
 from tracker.evidence import resolve_stored
@@ -22,9 +23,11 @@ from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import Evidence
 from tracker.models import FilingDraft
+from tracker.models import Role
 from tracker.models import User
 from tracker.models import Visibility
 from tracker.models import utcnow
+from tracker.redaction import PURPOSES_WITHHELD_FROM_EXPERTS
 from tracker.services.access import can_view_case
 
 
@@ -91,8 +94,7 @@ def attach_evidence(
     if total + prepared.size > policy.max_bytes_per_case:
         raise QuotaExceeded("bytes_per_case")
     stored = store_prepared(prepared, root)
-    if stored.created:
-        session.info.setdefault(_NEW_FILES, []).append((root, stored.stored_name))
+    remember_new_file(session, root, stored)
     evidence = Evidence(
         stored_name=stored.stored_name,
         sha256=stored.sha256,
@@ -115,6 +117,12 @@ def attach_evidence(
         evidence.draft = draft
     session.add(evidence)
     return evidence
+
+
+def remember_new_file(session: Session, root: Path, stored: StoredFile) -> None:
+    """A file this transaction wrote is deleted again if the transaction rolls back."""
+    if stored.created:
+        session.info.setdefault(_NEW_FILES, []).append((root, stored.stored_name))
 
 
 def remove_draft_evidence(session: Session, draft: FilingDraft, evidence_id: int) -> None:
@@ -158,6 +166,8 @@ def evidence_for_download(
         return None
     if evidence.case is not None:
         if not can_view_case(evidence.case, viewer):
+            return None
+        if viewer.role == Role.EXPERT and evidence.purpose in PURPOSES_WITHHELD_FROM_EXPERTS:
             return None
     elif draft_owner_check is None or not draft_owner_check(evidence.draft):
         return None

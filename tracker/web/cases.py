@@ -160,8 +160,12 @@ def render_case_page(
     """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
 
     A form that was refused is shown again with its errors and what the user typed, even when the case has
-    moved on meanwhile, so that nothing typed is lost.
+    moved on meanwhile, so that nothing typed is lost. Experts read the redacted file in their workspace instead.
     """
+    if current_user.role == Role.EXPERT:
+        if status != 200:
+            abort(status)
+        return redirect(url_for("expert.case_file", number=case.number))
     actions = allowed_actions(case, current_user)
     action_forms = _action_forms(case, actions, failed_trigger, failed_form)
     unplaced_errors = []

@@ -55,6 +55,15 @@ EXTRA_ACTION_LABELS = {
     "merge_duplicate": _l("Duplicate case merged into this one"),
     "schedule_mediation_session": _l("Mediation session scheduled"),
     "record_mediation_minutes": _l("Mediation session minutes recorded"),
+    "appoint_panel": _l("Experts appointed to the panel"),
+    "name_chair": _l("Panel chair named"),
+    "decline_appointment": _l("An expert declined the appointment"),
+    "declare_conflict": _l("An expert declared a conflict of interest and left the panel"),
+    "request_recusal": _l("A party asked for an expert's recusal"),
+    "decide_recusal": _l("Recusal request decided"),
+    "submit_expert_opinion": _l("Expert opinion submitted"),
+    "conclude_panel": _l("The panel's conclusion recorded"),
+    "link_appealed_decision": _l("Linked to the decision appealed"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).

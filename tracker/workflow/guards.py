@@ -14,6 +14,9 @@ from flask_babel import lazy_gettext as _l
 from tracker.models import Case
 from tracker.models import Role
 from tracker.models import User
+from tracker.panel_rules import current_conclusion
+from tracker.panel_rules import opinions_complete
+from tracker.panel_rules import panel_complies
 from tracker.working_days import local_date
 
 #: Refusal grounds of the complaint rules, art. 15 (DESIGN §3).
@@ -187,14 +190,28 @@ def sample_reference_given(ctx: GuardContext) -> bool:
 
 
 def panel_has_expert(ctx: GuardContext) -> bool:
-    """Expert review of a complaint needs at least one appointed expert."""
-    return len(ctx.case.active_panel) >= 1
+    """Expert review of a complaint needs the panel its rule set asks for (one expert or more) and a chair."""
+    return panel_complies(ctx.case)
 
 
 def panel_is_valid(ctx: GuardContext) -> bool:
-    """An appeal or appraisal panel has an odd number of at least three experts (DESIGN §3)."""
-    size = len(ctx.case.active_panel)
-    return size >= 3 and size % 2 == 1
+    """An appeal or appraisal panel has the size its rule set asks for (odd, at least three) and a chair."""
+    return panel_complies(ctx.case)
+
+
+def panel_opinions_complete(ctx: GuardContext) -> bool:
+    """The panel deliberates only once every member has given an opinion."""
+    return opinions_complete(ctx.case)
+
+
+def panel_concluded(ctx: GuardContext) -> bool:
+    """The chair has compiled the panel's conclusion for the current round."""
+    return current_conclusion(ctx.case) is not None
+
+
+def actor_is_chair(ctx: GuardContext) -> bool:
+    """Only the panel's chair speaks for the panel."""
+    return any(member.expert_id == ctx.actor.id and member.is_chair for member in ctx.case.active_panel)
 
 
 def within_reopen_window(ctx: GuardContext) -> bool:
@@ -246,8 +263,11 @@ GUARDS: dict[str, Guard] = {
         Guard("report_due_date_agreed", report_due_date_agreed, _l("Enter the report date agreed in the commission; it must be in the future.")),
         Guard("report_reference_given", report_reference_given, _l("Enter the report's reference number.")),
         Guard("sample_reference_given", sample_reference_given, _l("Enter the reference of the sealed samples.")),
-        Guard("panel_has_expert", panel_has_expert, _l("Appoint at least one expert first.")),
-        Guard("panel_is_valid", panel_is_valid, _l("The panel needs an odd number of at least three experts.")),
+        Guard("panel_has_expert", panel_has_expert, _l("Appoint at least one expert and name the chair first.")),
+        Guard("panel_is_valid", panel_is_valid, _l("The panel needs an odd number of at least three experts, one of them its chair.")),
+        Guard("panel_opinions_complete", panel_opinions_complete, _l("Every member of the panel must give an opinion first.")),
+        Guard("panel_concluded", panel_concluded, _l("The panel's chair must record the panel's conclusion first.")),
+        Guard("actor_is_chair", actor_is_chair, _l("Only the panel's chair can do this.")),
         Guard("within_reopen_window", within_reopen_window, _l("The period for reopening this case has passed.")),
         Guard("within_objection_window", within_objection_window, _l("The period for objecting to the report has passed.")),
         Guard("objection_window_elapsed", objection_window_elapsed, _l("The objection period is still open.")),

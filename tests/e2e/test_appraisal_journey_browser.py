@@ -1,0 +1,184 @@
+"""An appraisal's panel in a real browser, each person on their own pages: the officer appoints three experts, one
+declares a conflict and is replaced, three opinions come in, the chair concludes.
+
+The journey stops at the chair's conclusion; the report, its service and the objection window continue from
+`conclude_and_hand_back` (issue 7, part B).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browsing import PASSWORD
+from tests.e2e.browsing import accessible
+from tests.e2e.browsing import fits_the_width
+from tests.e2e.browsing import log_in
+from tracker.demo import Cast
+from tracker.demo import drive
+from tracker.demo import filing_data
+from tracker.demo import find_path
+from tracker.extensions import db
+from tracker.models import CaseKind
+from tracker.models import Enterprise
+from tracker.models import Role
+from tracker.models import User
+from tracker.models import utcnow
+from tracker.services import accounts
+from tracker.services import experts
+from tracker.services.cases import submit_case
+
+pytestmark = pytest.mark.browser
+
+#: A field no demo expert knows, so that the pool the officer sees is exactly the journey's four experts.
+SPECIALTY = "home_building"
+EXPERT_NAMES = ("甲专家", "乙专家", "丙专家", "丁专家")
+
+
+@dataclass
+class Journey:
+    """The case and the people of one run."""
+
+    number: str
+    officer: tuple[str, str]
+    consumer: tuple[str, str]
+    experts: dict[str, tuple[str, str]]
+
+
+def _account(role: Role, email: str, name: str, hasher, **extra) -> User:
+    return accounts.create_user(db.session, hasher, email=email, password=PASSWORD, role=role, display_name=name,
+                                **extra)
+
+
+@pytest.fixture
+def journey(live_server) -> Journey:
+    """A consumer's appraisal request, accepted and its commission agreed, waiting for its panel; four experts."""
+    app = live_server.app
+    suffix = utcnow().strftime("%H%M%S%f")
+    with app.app_context():
+        hasher = app.extensions["password_hasher"]
+        enterprise = Enterprise(name=f"旅程家居建材有限公司{suffix}", credit_code=f"91310000J{suffix[:9]}"[:18],
+                                confirmed=True)
+        db.session.add(enterprise)
+        officer = _account(Role.OFFICER, f"officer.{suffix}@journey.example.cn", "旅程承办人", hasher)
+        consumer = _account(Role.CONSUMER, f"consumer.{suffix}@journey.example.cn", "李秀英", hasher)
+        enterprise_user = _account(Role.ENTERPRISE, f"ent.{suffix}@journey.example.cn", "旅程企业", hasher,
+                                   enterprise=enterprise)
+        pool = {}
+        for index, name in enumerate(EXPERT_NAMES):
+            expert = _account(Role.EXPERT, f"expert{index}.{suffix}@journey.example.cn", name, hasher)
+            experts.attach_profile(db.session, expert, organisation=f"建材检验研究院{index}",
+                                   specialty_codes=[SPECIALTY], now=utcnow())
+            pool[name] = (expert.email, PASSWORD)
+        db.session.flush()
+        filed_at = utcnow() - timedelta(days=5)
+        data = {**filing_data(enterprise, CaseKind.APPRAISAL, 7), "category": SPECIALTY,
+                "narrative": "地板铺设三个月后大面积起拱开裂。联系人李秀英，电话13812345678。"}
+        case, _code = submit_case(db.session, consumer, CaseKind.APPRAISAL, data, now=filed_at)
+        db.session.flush()
+        cast = Cast(officer=officer, applicant=consumer, enterprise_user=enterprise_user, experts=[])
+        drive(db.session, case, find_path(CaseKind.APPRAISAL, "panel_forming"), cast, start=filed_at,
+              step=timedelta(hours=2))
+        number, officer_email, consumer_email = case.number, officer.email, consumer.email
+        db.session.commit()
+        db.session.remove()
+    return Journey(number, (officer_email, PASSWORD), (consumer_email, PASSWORD), pool)
+
+
+def open_review(page, live_server, journey: Journey, name: str) -> None:
+    """An expert logs in and opens the case from their inbox."""
+    log_in(page, live_server, journey.experts[name])
+    page.goto(live_server.url + "/expert/")
+    expect(page.get_by_role("heading", name="分配给我的评审")).to_be_visible()
+    page.locator(f'#review-inbox [data-case="{journey.number}"] a').click()
+    expect(page.get_by_role("heading", name=journey.number)).to_be_visible()
+
+
+def give_opinion(page, text: str) -> None:
+    """Fill in and submit the opinion form."""
+    page.get_by_label("检查发现").fill(f"{text}：基材含水率超标")
+    page.get_by_label("结论", exact=True).fill(f"{text}：产品不符合明示质量")
+    page.locator("#opinion-reasoning").fill(f"{text}：依据GB/T 18103检测")
+    page.get_by_role("button", name="提交我的意见").click()
+    expect(page.get_by_role("alert").first).to_contain_text("您的意见已提交")
+
+
+def test_the_officer_forms_a_panel_one_expert_steps_aside_three_opine_and_the_chair_concludes(
+    live_server, journey, new_page
+):
+    officer = new_page()
+    log_in(officer, live_server, journey.officer)
+    officer.goto(f"{live_server.url}/cases/{journey.number}")
+    officer.get_by_role("link", name="管理专家组").click()
+    expect(officer.get_by_role("heading", name="当前专家组")).to_be_visible()
+    eligible = officer.locator("#eligible-experts tbody tr")
+    expect(eligible).to_have_count(4)
+    accessible(officer)
+    for name in EXPERT_NAMES[:2]:
+        officer.get_by_label(f"指派{name}").check()
+    officer.get_by_role("button", name="指派所选专家").click()
+    expect(officer.get_by_role("alert").first).to_contain_text("专家组人数不符合规则要求")
+    officer.get_by_label("指派甲专家").check()
+    officer.get_by_label("指派乙专家").check()
+    officer.get_by_label("指派丙专家").check()
+    officer.get_by_label("由甲专家担任组长").check()
+    officer.get_by_role("button", name="指派所选专家").click()
+    expect(officer.get_by_role("alert").first).to_contain_text("专家已指派")
+    expect(officer.locator("#current-panel li")).to_have_count(3)
+    officer.goto(f"{live_server.url}/cases/{journey.number}")
+    officer.locator('form[data-trigger="form_panel"] button').click()
+    expect(officer.locator("#case-state")).to_have_attribute("data-state", "investigation")
+
+    conflicted = new_page(phone=True)
+    open_review(conflicted, live_server, journey, "丙专家")
+    expect(conflicted.locator("#redacted-narrative")).to_contain_text("联系人〔姓名〕，电话〔电话号码〕")
+    expect(conflicted.locator("#redacted-narrative")).not_to_contain_text("13812345678")
+    accessible(conflicted)
+    fits_the_width(conflicted)
+    conflicted.locator("#case-conflict-reason").fill("本人曾在该企业担任技术顾问")
+    conflicted.get_by_role("button", name="声明利益冲突").click()
+    expect(conflicted.get_by_role("alert").first).to_contain_text("您已退出专家组")
+    expect(conflicted.locator("#review-inbox")).to_have_count(0)
+
+    officer.get_by_role("link", name="管理专家组").click()
+    expect(officer.locator("#departed")).to_contain_text("丙专家")
+    expect(officer.locator('#excluded-experts [data-reason="declared_conflict"]')).to_have_count(1)
+    officer.get_by_label("指派丁专家").check()
+    officer.get_by_role("button", name="指派所选专家").click()
+    expect(officer.locator("#current-panel li")).to_have_count(3)
+    accessible(officer)
+
+    chair = new_page()
+    open_review(chair, live_server, journey, "甲专家")
+    expect(chair.locator("#opinions-hidden")).to_be_visible()
+    give_opinion(chair, "甲")
+    accessible(chair)
+
+    second = new_page(phone=True)
+    open_review(second, live_server, journey, "乙专家")
+    expect(second.locator("#opinions")).not_to_contain_text("甲：产品不符合明示质量")
+    accessible(second)
+    fits_the_width(second)
+    give_opinion(second, "乙")
+    expect(second.locator("#opinions")).to_contain_text("甲：产品不符合明示质量")
+
+    replacement = new_page()
+    open_review(replacement, live_server, journey, "丁专家")
+    give_opinion(replacement, "丁")
+
+    officer.goto(f"{live_server.url}/cases/{journey.number}")
+    officer.locator('form[data-trigger="start_deliberation"] button').click()
+    expect(officer.locator("#case-state")).to_have_attribute("data-state", "deliberation")
+
+    chair.reload()
+    chair.get_by_role("textbox", name="专家组结论").fill("地板起拱系基材含水率超标所致，产品不符合明示质量。")
+    chair.locator("#conclusion-reasoning").fill("三位专家一致意见。")
+    accessible(chair)
+    chair.get_by_role("button", name="记录专家组结论").click()
+    expect(chair.get_by_role("alert").first).to_contain_text("专家组结论已记录")
+    expect(chair.locator("#conclusion-count")).to_have_text("多数意见 3 人，不同意见 0 人。")
+
+    officer.goto(f"{live_server.url}/officer/cases/{journey.number}/panel")
+    expect(officer.locator("#current-panel")).to_contain_text("甲专家")
+    accessible(officer)
