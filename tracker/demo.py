@@ -31,10 +31,10 @@ from tracker.panel_rules import panel_rule_for
 from tracker.services import accounts
 from tracker.services import assignment
 from tracker.services import cases
-from tracker.services import mediation
-from tracker.services import triage
 from tracker.services import experts
+from tracker.services import mediation
 from tracker.services import panels
+from tracker.services import triage
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import Row

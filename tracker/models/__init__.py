@@ -17,9 +17,6 @@ from tracker.models.deadlines import Deadline
 from tracker.models.deadlines import DeadlinePause
 from tracker.models.deadlines import DeadlineStatus
 from tracker.models.deadlines import RuleSet
-from tracker.models.mediation import MediationAgreement
-from tracker.models.mediation import MediationEnding
-from tracker.models.mediation import MediationSession
 from tracker.models.experts import ConflictDeclaration
 from tracker.models.experts import ExpertProfile
 from tracker.models.experts import ExpertSpecialty
@@ -27,6 +24,9 @@ from tracker.models.experts import Opinion
 from tracker.models.experts import PanelConclusion
 from tracker.models.experts import PanelRule
 from tracker.models.experts import RecusalRequest
+from tracker.models.mediation import MediationAgreement
+from tracker.models.mediation import MediationEnding
+from tracker.models.mediation import MediationSession
 from tracker.models.outbox import OutboxMessage
 from tracker.models.portal import Evidence
 from tracker.models.portal import FilingDraft
