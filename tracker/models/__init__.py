@@ -17,6 +17,9 @@ from tracker.models.deadlines import Deadline
 from tracker.models.deadlines import DeadlinePause
 from tracker.models.deadlines import DeadlineStatus
 from tracker.models.deadlines import RuleSet
+from tracker.models.invitations import CaseAnswer
+from tracker.models.invitations import CaseAnswerFile
+from tracker.models.invitations import Invitation
 from tracker.models.outbox import OutboxMessage
 from tracker.models.portal import Evidence
 from tracker.models.portal import FilingDraft
@@ -42,6 +45,8 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Case",
+    "CaseAnswer",
+    "CaseAnswerFile",
     "CaseKind",
     "CaseNumberCounter",
     "Deadline",
@@ -50,6 +55,7 @@ __all__ = [
     "Enterprise",
     "Evidence",
     "FilingDraft",
+    "Invitation",
     "Message",
     "Rating",
     "Representative",

@@ -23,6 +23,8 @@ from tracker.services import conversation
 from tracker.services import expectations
 from tracker.services.conversation import ConversationError
 from tracker.services.conversation import FilesRefused
+from tracker.web.answer_panel import answer_context
+from tracker.web.enterprise.forms_answers import AnswerForm
 from tracker.web.errors import WORKFLOW_ERRORS
 from tracker.web.evidence import upload_refusal
 from tracker.web.forms import GUARD_FIELDS
@@ -65,6 +67,9 @@ CONVERSATION_REFUSALS = {
     "window_passed": (_l("The period for asking to reopen this case has ended."), 409),
     "already_requested": (_l("You have already asked to reopen this case. The case officer will decide."), 409),
 }
+
+#: Actions the enterprise takes through its answer form (templates/cases/_answer.html), not as bare buttons.
+ANSWER_TRIGGERS = frozenset({"propose_settlement", "dispute", "respond"})
 
 #: The question a browser asks before an action that binds the user or cannot be undone.
 ACTION_CONFIRMATIONS = {
@@ -114,7 +119,7 @@ def _action_forms(
     """
     entries = []
     for action in sorted(actions, key=lambda action: action.destructive):
-        if action.trigger == "supplement":
+        if action.trigger == "supplement" or action.trigger in ANSWER_TRIGGERS:
             continue
         if action.trigger == failed_trigger and failed_form is not None:
             form = failed_form
@@ -143,6 +148,7 @@ def render_case_page(
     rating_form: RatingForm | None = None,
     reopen_form: ReopenRequestForm | None = None,
     enterprise_form: ConfirmEnterpriseForm | None = None,
+    answer_form: AnswerForm | None = None,
 ):
     """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
 
@@ -184,6 +190,7 @@ def render_case_page(
             enterprise_form=enterprise_form or ConfirmEnterpriseForm(
                 formdata=None, credit_code=case.enterprise.credit_code if case.enterprise else None
             ),
+            **answer_context(case, current_user, answer_form),
         ),
         status,
     )
