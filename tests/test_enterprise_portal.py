@@ -15,6 +15,7 @@ from tests.factories import gen_cast
 from tests.factories import gen_enterprise
 from tests.factories import gen_user
 from tracker import audit
+from tracker import create_app
 from tracker.extensions import db
 from tracker.models import CaseAnswer
 from tracker.models import Deadline
@@ -78,8 +79,6 @@ def _tenant_rules(app):
 def pytest_generate_tests(metafunc):
     """One test per enterprise-reachable rule of the URL map (collected from a throwaway app)."""
     if "tenant_rule" in metafunc.fixturenames:
-        from tracker import create_app  # noqa: PLC0415 - the URL map is only known once an app exists
-
         app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
         rules = [(rule.endpoint, rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})) for rule in _tenant_rules(app)]
         metafunc.parametrize("tenant_rule", rules, ids=[f"{endpoint}:{rule}" for endpoint, rule, _m in rules])
