@@ -110,12 +110,17 @@ def answer_case(
     data: AnswerData,
     files: Sequence[tuple[BinaryIO, str]] = (),
     *,
-    root: Path,
-    policy: EvidencePolicy,
     now: datetime,
+    root: Path | None = None,
+    policy: EvidencePolicy | None = None,
     expected_version: int | None = None,
 ) -> CaseAnswer:
-    """Record the answer, attach its files, move the case, and send the enterprise's users a receipt."""
+    """Record the answer, attach its files, move the case, and send the enterprise's users a receipt.
+
+    `root` and `policy` (the upload folder and limits) are needed only when files come with the answer.
+    """
+    if files and (root is None or policy is None):
+        raise ValueError("files need the upload root and the evidence policy")
     refusal = answer_refusal(case, actor)
     if refusal is not None:
         raise AnswerError(refusal)
