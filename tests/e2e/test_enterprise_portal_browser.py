@@ -147,3 +147,35 @@ def test_an_enterprise_user_invites_a_colleague_who_opens_the_account_from_the_l
 
     invited.goto(live_server.url + path)
     expect(invited.locator("#invitation-unavailable")).to_contain_text("已被使用")
+
+
+def test_an_administrator_invites_an_expert_and_disables_an_account_on_a_phone(live_server, phone_page):
+    page = phone_page
+    log_in(page, live_server, "admin")
+    page.goto(live_server.url + "/admin/users")
+    expect(page.get_by_role("heading", name="用户", exact=True)).to_be_visible()
+    assert fits_the_screen(page)
+    assert serious_violations(page) == []
+
+    form = page.locator("#admin-invite-form")
+    form.get_by_label("电子邮箱").fill("new.expert@example.cn")
+    form.get_by_label("角色").select_option("expert")
+    form.get_by_role("button", name="发送邀请").click()
+    expect(page.get_by_role("alert").first).to_contain_text("邀请已发送至 new.expert@example.cn")
+    expect(page.locator("#pending-invitations")).to_contain_text("new.expert@example.cn")
+
+    colleague = page.locator(f'#user-list [data-user="enterprise2@{DEMO_DOMAIN}"]')
+    colleague.get_by_role("button", name="停用").click()
+    expect(page.get_by_role("alert").first).to_contain_text("所有会话已退出")
+    expect(colleague).to_have_attribute("data-active", "false")
+    colleague.get_by_role("button", name="启用").click()
+    expect(colleague).to_have_attribute("data-active", "true")
+
+
+def test_the_record_page_reads_on_a_phone(live_server, phone_page):
+    page = phone_page
+    log_in(page, live_server, "enterprise")
+    page.goto(live_server.url + "/enterprise/record")
+    expect(page.locator('[data-figure="received"]')).not_to_have_text("0")
+    assert fits_the_screen(page)
+    assert serious_violations(page) == []
