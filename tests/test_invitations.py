@@ -139,6 +139,9 @@ def test_the_users_page_filters_and_is_for_admins_only(client, login_as, app):
     login_as("admin")
     page = client.get("/admin/users?role=officer&q=筛选").get_data(as_text=True)
     assert officer.email in page and "筛选专家" not in page
+    worker = gen_user(Role.ENTERPRISE)
+    page = client.get(f"/admin/users?enterprise={worker.enterprise_id}").get_data(as_text=True)
+    assert worker.email in page and officer.email not in page
     client.post("/logout")
     login_as("officer")
     assert client.get("/admin/users").status_code == 403

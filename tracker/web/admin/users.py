@@ -72,6 +72,9 @@ def _page(invite_form: AdminInviteForm, status: int = 200, error: str | None = N
         page=page,
         filters=filters,
         roles=list(Role),
+        enterprises=db.session.execute(
+            select(Enterprise.id, Enterprise.name).where(Enterprise.users.any()).order_by(Enterprise.name)
+        ).all(),
         changeable_roles=CHANGEABLE_ROLES,
         invite_form=invite_form,
         action_form=SimpleForm(),
