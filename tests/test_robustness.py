@@ -227,6 +227,8 @@ class World:
     evidence_id: int
     trigger: str
     version: Callable[[], int]
+    #: An account an administrator manages and an enterprise user may remove (a colleague).
+    user_id: int = 0
 
 
 #: The case each case route is swept on, so that its form meets a case that can take it: (kind, state).
@@ -266,6 +268,7 @@ def build_world(endpoint: str, role: str, client, cast: Cast, login_as, root) ->
         db.session, CaseKind.COMPLAINT, cast.applicant if role == "consumer" else None,
         None if role == "consumer" else owner_key,
     )
+    colleague = gen_user(Role.ENTERPRISE, enterprise=cast.enterprise_user.enterprise)
     db.session.flush()
     if role == "anonymous":
         db.session.commit()
@@ -280,11 +283,12 @@ def build_world(endpoint: str, role: str, client, cast: Cast, login_as, root) ->
         evidence_id=evidence.id,
         trigger="submit_opinion" if state == "expert_review" else "withdraw",
         version=lambda: visible.version,
+        user_id=colleague.id,
     )
 
 
 #: Labels of the first real value of each argument, left out of the report for brevity.
-PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence")
+PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence", "user")
 
 
 def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
@@ -297,6 +301,7 @@ def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
         "token": [("draft", world.draft_token), ("unknown draft", "A" * 43)],
         "kind": [("kind", "complaint"), ("other kind", "appraisal")],
         "evidence_id": [("evidence", str(world.evidence_id)), ("unknown evidence", str(2**31 - 1))],
+        "user_id": [("user", str(world.user_id)), ("unknown user", str(2**31 - 1))],
     }[argument]
 
 
