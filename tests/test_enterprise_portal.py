@@ -21,6 +21,7 @@ from tracker.models import CaseAnswer
 from tracker.models import Deadline
 from tracker.models import Evidence
 from tracker.models import OutboxMessage
+from tracker.models import Rating
 from tracker.models import Role
 from tracker.models import SecurityEvent
 from tracker.models import Visibility
@@ -29,6 +30,7 @@ from tracker.services import answers
 from tracker.services import enterprise_record
 from tracker.services.answers import AnswerData
 from tracker.spreadsheets import neutralise_cell
+from tracker.working_days import WorkingCalendar
 from tracker.working_days import local_date
 
 PNG_1PX = (
@@ -320,3 +322,29 @@ def test_deadline_model_is_untouched_by_the_inbox(client, login_as, make_case, c
     client.get("/enterprise/")
     after = [(d.id, d.due_on, d.status) for d in db.session.scalars(select(Deadline).where(Deadline.case_id == case.id))]
     assert before == after
+
+
+def test_the_record_counts_a_settled_closed_case_its_working_days_and_its_rating(app, db_session, make_case, cast):
+    closed = make_case(state="closed")
+    db.session.add(Rating(case_id=closed.id, score=4))
+    make_case(state="mediation_ended")
+    db.session.flush()
+    record = enterprise_record.record_of(db.session, cast.enterprise_user, now=utcnow())
+    assert closed.outcome in answers.ANSWER_OUTCOMES
+    assert (record.cases_received, record.resolved, record.closed) == (2, 1, 1)
+    accepted, finished = local_date(closed.accepted_at), local_date(closed.closed_at)
+    assert record.median_working_days_to_close == WorkingCalendar().working_days_between(accepted, finished)
+    assert record.average_rating == 4.0 and record.ratings == 1
+    assert record.share_resolved == 0.5
+
+
+def test_a_later_answer_during_mediation_may_propose_a_settlement(client, login_as, make_case, cast):
+    case = make_case(state="mediation")
+    login_as(cast.enterprise_user)
+    response = client.post(f"/enterprise/cases/{case.number}/answer", data={
+        "version": case.version, "outcome": "compensation", "explanation": "愿意补偿。",
+        "settlement_terms": "补偿 100 元", "settlement_due_on": local_date(utcnow()).isoformat(),
+    })
+    assert response.status_code == 302
+    answer = db.session.scalars(select(CaseAnswer).where(CaseAnswer.case_id == case.id)).one()
+    assert case.state == "settlement_proposed" and answer.late is False and answer.due_on is None
