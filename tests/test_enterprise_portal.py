@@ -86,7 +86,7 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("tenant_rule", rules, ids=[f"{endpoint}:{rule}" for endpoint, rule, _m in rules])
 
 
-def test_every_enterprise_route_hides_another_enterprises_case(client, login_as, app, tmp_path, tenant_rule):
+def test_every_enterprise_route_hides_another_enterprises_case(client, login_as, app, tenant_rule):
     """Another enterprise's case, file, colleague or export: a 404 that is logged, or not a trace of it."""
     endpoint, rule, methods = tenant_rule
     ours = gen_cast()
@@ -134,14 +134,13 @@ def test_other_roles_get_a_logged_404_from_the_enterprise_portal(client, login_a
 # --- the mask -----------------------------------------------------------------------------------------
 
 def test_the_mask_holds_on_the_page_in_the_csv_and_in_the_email_without_consent(client, login_as, make_case, cast,
-                                                                               app, tmp_path):
+                                                                               app):
     case = contact_case(make_case, consent=False)
     login_as(cast.enterprise_user)
     page = client.get(f"/cases/{case.number}").get_data(as_text=True)
     inbox = client.get("/enterprise/").get_data(as_text=True)
     exported = client.get("/enterprise/export.csv").get_data(as_text=True)
     answers.answer_case(db.session, case, cast.enterprise_user, AnswerData("refund", "退款"),
-                        root=tmp_path, policy=app.config.get("EVIDENCE_POLICY") or answers.EvidencePolicy(),
                         now=utcnow())
     mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)
                               .where(OutboxMessage.recipient == cast.enterprise_user.email)).one()
@@ -151,13 +150,13 @@ def test_the_mask_holds_on_the_page_in_the_csv_and_in_the_email_without_consent(
     assert "张三丰" not in inbox and "张**" in inbox
 
 
-def test_full_contact_details_show_with_consent(client, login_as, make_case, cast, app, tmp_path):
+def test_full_contact_details_show_with_consent(client, login_as, make_case, cast, app):
     case = contact_case(make_case, consent=True)
     login_as(cast.enterprise_user)
     page = client.get(f"/cases/{case.number}").get_data(as_text=True)
     exported = client.get("/enterprise/export.csv").get_data(as_text=True)
     answers.answer_case(db.session, case, cast.enterprise_user, AnswerData("repair", "维修"),
-                        root=tmp_path, policy=answers.EvidencePolicy(), now=utcnow())
+                        now=utcnow())
     mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).one()
     for text in (page, exported, mail.body):
         assert "张三丰" in text and "13812341234" in text and "zhang.sanfeng@example.cn" in text
@@ -245,12 +244,12 @@ def test_a_disputed_answer_sends_the_case_to_mediation(client, login_as, make_ca
     assert case.state == "mediation"
 
 
-def test_the_consumer_accepts_the_proposal(client, login_as, make_case, cast, tmp_path):
+def test_the_consumer_accepts_the_proposal(client, login_as, make_case, cast):
     case = make_case(state="enterprise_response")
     answers.answer_case(
         db.session, case, cast.enterprise_user,
         AnswerData("replacement", "换新", settlement_terms="更换新品", settlement_due_on=local_date(utcnow())),
-        root=tmp_path, policy=answers.EvidencePolicy(), now=utcnow(),
+        now=utcnow(),
     )
     db.session.flush()
     login_as(cast.applicant)
@@ -287,7 +286,7 @@ def test_the_inbox_lists_waiting_cases_first_with_overdue_ones_marked(client, lo
     assert f'data-case="{overdue.number}"\n    data-overdue="true"' in page
 
 
-def test_the_record_counts_on_time_answers_resolution_and_rating(app, db_session, make_case, cast, tmp_path):
+def test_the_record_counts_on_time_answers_resolution_and_rating(app, db_session, make_case, cast):
     on_time = make_case(state="enterprise_response", filed_at=recently())
     late = make_case(state="enterprise_response", filed_at=recently())
     make_case(state="enterprise_response", filed_at=recently())
@@ -297,7 +296,7 @@ def test_the_record_counts_on_time_answers_resolution_and_rating(app, db_session
         answers.answer_case(db.session, case, cast.enterprise_user,
                             AnswerData(outcome, "答复", settlement_terms="退款" if outcome == "refund" else None,
                                        settlement_due_on=local_date(utcnow()) if outcome == "refund" else None),
-                            root=tmp_path, policy=answers.EvidencePolicy(), now=utcnow())
+                            now=utcnow())
     db.session.flush()
     record = enterprise_record.record_of(db.session, cast.enterprise_user, now=utcnow())
     assert record.cases_received == 3
@@ -348,3 +347,13 @@ def test_a_later_answer_during_mediation_may_propose_a_settlement(client, login_
     assert response.status_code == 302
     answer = db.session.scalars(select(CaseAnswer).where(CaseAnswer.case_id == case.id)).one()
     assert case.state == "settlement_proposed" and answer.late is False and answer.due_on is None
+
+
+def test_a_further_answer_during_mediation_is_recorded_and_the_parties_are_told(app, db_session, make_case, cast):
+    case = make_case(state="mediation")
+    answers.answer_case(db.session, case, cast.enterprise_user, AnswerData("explanation", "补充说明检测结果。"),
+                        now=utcnow())
+    db.session.flush()
+    assert case.state == "mediation"
+    told = set(db.session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.case_id == case.id)))
+    assert {cast.applicant.email, cast.officer.email, cast.enterprise_user.email} <= told

@@ -162,19 +162,38 @@ def answer_case(
               "settlement": data.proposes_settlement, "due_on": due_on.isoformat() if due_on else None},
         visibility=Visibility.PARTIES, from_state=case.state, to_state=case.state, now=now,
     )
-    _move_case(case, actor, data, now)
+    if not _move_case(case, actor, data, now):
+        _tell_the_parties(session, case)
     _send_receipt(session, case, answer)
     return answer
 
 
-def _move_case(case: Case, actor: User, data: AnswerData, now: datetime) -> None:
-    """A proposal waits for the consumer; a first answer without one hands the case to mediation."""
+def _move_case(case: Case, actor: User, data: AnswerData, now: datetime) -> bool:
+    """A proposal waits for the consumer; a first answer without one hands the case to mediation.
+
+    Returns whether the case moved (a transition's own notifications then tell the parties).
+    """
     if data.proposes_settlement:
-        outcome = data.outcome
-        workflow.fire(case, "propose_settlement", actor, now=now, outcome=outcome)
-    elif case.state == "enterprise_response":
+        workflow.fire(case, "propose_settlement", actor, now=now, outcome=data.outcome)
+        return True
+    if case.state == "enterprise_response":
         trigger = "dispute" if data.outcome == "disputed" else "respond"
         workflow.fire(case, trigger, actor, now=now, reason=data.explanation)
+        return True
+    return False
+
+
+def _tell_the_parties(session: Session, case: Case) -> None:
+    """A further answer during mediation moves nothing: the applicant and the officer are told it arrived."""
+    applicant = case.applicant.email if case.applicant is not None else case.contact_email
+    officer = case.assigned_officer.email if case.assigned_officer is not None else None
+    for recipient in sorted({address for address in (applicant, officer) if address}):
+        queue_message(
+            session, recipient, f"[Case Tracker] 企业已答复 / The enterprise answered: {case.number}",
+            f"案件 {case.number} 有企业的新答复，请登录查看。\n"
+            f"The enterprise answered case {case.number}. Sign in to read it.\n",
+            case=case,
+        )
 
 
 def _send_receipt(session: Session, case: Case, answer: CaseAnswer) -> None:
