@@ -50,5 +50,6 @@ def test_a_link_used_twice_at_once_opens_one_account(databases):
     assert sorted(outcomes) == ["opened", "used"], outcomes
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.email == "race@example.cn")) == 1
+        db.session.remove()
         db.engine.dispose()
     databases.drop(app.config["SQLALCHEMY_DATABASE_URI"])
