@@ -217,7 +217,10 @@ def load_enterprise_portal(
     session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime, account: Callable[..., User]
 ) -> None:
     """The demo enterprise's inbox: cases waiting (one overdue), answers on time and late, a proposal awaiting
-    the consumer, a colleague, and a pending invitation; the consumer gave no consent to forward contacts."""
+    the consumer, a colleague, and a pending invitation; the consumer gave no consent to forward contacts.
+
+    The colleague is listed with the other logins and, coming last, is the "enterprise" login of the browser tests.
+    """
     colleague = account(Role.ENTERPRISE, "enterprise2", "赵客服", enterprise=enterprise)
     waiting_rows = find_path(CaseKind.COMPLAINT, "enterprise_response")
 

@@ -18,8 +18,10 @@ from tracker.demo import find_path
 from tracker.extensions import db
 from tracker.models import CaseKind
 from tracker.models import OutboxMessage
+from tracker.models import Role
 from tracker.models import User
 from tracker.models import utcnow
+from tracker.services import accounts
 from tracker.services import cases
 
 pytestmark = pytest.mark.browser
@@ -150,6 +152,11 @@ def test_an_enterprise_user_invites_a_colleague_who_opens_the_account_from_the_l
 
 
 def test_an_administrator_invites_an_expert_and_disables_an_account_on_a_phone(live_server, phone_page):
+    with live_server.app.app_context():
+        accounts.create_user(db.session, live_server.app.extensions["password_hasher"], email="leaving@example.cn",
+                             password="a long and quiet harbour", role=Role.OFFICER, display_name="离职承办人")
+        db.session.commit()
+        db.session.remove()
     page = phone_page
     log_in(page, live_server, "admin")
     page.goto(live_server.url + "/admin/users")
@@ -164,12 +171,12 @@ def test_an_administrator_invites_an_expert_and_disables_an_account_on_a_phone(l
     expect(page.get_by_role("alert").first).to_contain_text("邀请已发送至 new.expert@example.cn")
     expect(page.locator("#pending-invitations")).to_contain_text("new.expert@example.cn")
 
-    colleague = page.locator(f'#user-list [data-user="enterprise2@{DEMO_DOMAIN}"]')
-    colleague.get_by_role("button", name="停用").click()
+    leaving = page.locator('#user-list [data-user="leaving@example.cn"]')
+    leaving.get_by_role("button", name="停用").click()
     expect(page.get_by_role("alert").first).to_contain_text("所有会话已退出")
-    expect(colleague).to_have_attribute("data-active", "false")
-    colleague.get_by_role("button", name="启用").click()
-    expect(colleague).to_have_attribute("data-active", "true")
+    expect(leaving).to_have_attribute("data-active", "false")
+    leaving.get_by_role("button", name="启用").click()
+    expect(leaving).to_have_attribute("data-active", "true")
 
 
 def test_the_record_page_reads_on_a_phone(live_server, phone_page):
