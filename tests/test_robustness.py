@@ -228,6 +228,8 @@ class World:
     evidence_id: int
     trigger: str
     version: Callable[[], int]
+    #: An account an administrator manages and an enterprise user may remove (a colleague).
+    user_id: int = 0
 
 
 #: The case each case route is swept on, so that its form meets a case that can take it: (kind, state).
@@ -267,6 +269,7 @@ def build_world(endpoint: str, role: str, client, cast: Cast, login_as, root) ->
         db.session, CaseKind.COMPLAINT, cast.applicant if role == "consumer" else None,
         None if role == "consumer" else owner_key,
     )
+    colleague = gen_user(Role.ENTERPRISE, enterprise=cast.enterprise_user.enterprise)
     db.session.flush()
     if role == "anonymous":
         db.session.commit()
@@ -281,11 +284,12 @@ def build_world(endpoint: str, role: str, client, cast: Cast, login_as, root) ->
         evidence_id=evidence.id,
         trigger="submit_opinion" if state == "expert_review" else "withdraw",
         version=lambda: visible.version,
+        user_id=colleague.id,
     )
 
 
 #: Labels of the first real value of each argument, left out of the report for brevity.
-PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence", "record")
+PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence", "record", "user")
 
 
 def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
@@ -304,6 +308,7 @@ def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
         "queue_name": [("queue", "mine"), ("unknown queue", "launch_rockets")],
         "template_id": [("unknown reply template", str(2**31 - 1))],
         "session_id": [("unknown mediation session", str(2**31 - 1))],
+        "user_id": [("user", str(world.user_id)), ("unknown user", str(2**31 - 1))],
     }.get(argument) or [("record", "1"), ("unknown record", str(2**31 - 1))]
 
 

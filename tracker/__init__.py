@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web import cases
     from tracker.web import evidence
     from tracker.web import filing
+    from tracker.web import invitations
     from tracker.web import main
     from tracker.web import recusals
     from tracker.web import tracking
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(filing.bp)
     app.register_blueprint(tracking.bp)
     app.register_blueprint(recusals.bp)
+    app.register_blueprint(invitations.bp)
     for audience_bp in audiences.blueprints():
         app.register_blueprint(audience_bp)
 

@@ -29,9 +29,11 @@ from tracker.models import utcnow
 from tracker.panel_rules import current_conclusion
 from tracker.panel_rules import panel_rule_for
 from tracker.services import accounts
+from tracker.services import answers
 from tracker.services import assignment
 from tracker.services import cases
 from tracker.services import experts
+from tracker.services import invitations
 from tracker.services import mediation
 from tracker.services import panels
 from tracker.services import triage
@@ -260,6 +262,7 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
     logins[:0] = load_workspace(session, hasher, cast, enterprise, now=now, first_index=index)
     load_officer_work(session, cast, enterprise, now=now)
     load_panel_cases(session, cast, enterprise, now=now)
+    load_enterprise_portal(session, cast, enterprise, now=now, account=account)
     deadlines.sweep_overdue(session, now=now)
     return logins
 
@@ -411,3 +414,49 @@ def load_panel_cases(session: Session, cast: Cast, enterprise: Enterprise, *, no
         session.flush()
         ended = drive(session, case, rows, cast, start=filed_at)
         give_opinions(session, case, ended + timedelta(hours=1))
+def load_enterprise_portal(
+    session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime, account: Callable[..., User]
+) -> None:
+    """The demo enterprise's inbox: cases waiting (one overdue), answers on time and late, a proposal awaiting
+    the consumer, a colleague, and a pending invitation; the consumer gave no consent to forward contacts.
+
+    The colleague is listed with the other logins and, coming last, is the "enterprise" login of the browser tests.
+    """
+    colleague = account(Role.ENTERPRISE, "enterprise2", "赵客服", enterprise=enterprise)
+    waiting_rows = find_path(CaseKind.COMPLAINT, "enterprise_response")
+
+    def complaint(index: int, days_ago: int) -> Case:
+        data = filing_data(enterprise, CaseKind.COMPLAINT, index)
+        data.update(contact_name="张消费者", contact_phone="13812341234", consent_forward_contact=False)
+        filed_at = now - timedelta(days=days_ago)
+        case, _code = cases.submit_case(session, cast.applicant, CaseKind.COMPLAINT, data, now=filed_at)
+        session.flush()
+        drive(session, case, waiting_rows, cast, start=filed_at)
+        return case
+
+    complaint(200, days_ago=3)
+    complaint(201, days_ago=40)
+    answered = complaint(202, days_ago=4)
+    answers.answer_case(
+        session, answered, colleague,
+        answers.AnswerData("explanation", "经检测，产品符合国家标准；已向消费者说明正确使用方法。",
+                           public_response="我们已与消费者沟通并说明了使用方法。"),
+        now=now - timedelta(hours=5),
+    )
+    late = complaint(203, days_ago=35)
+    answers.answer_case(
+        session, late, cast.enterprise_user,
+        answers.AnswerData("repair", "同意免费维修，请将产品寄回售后中心。"), now=now - timedelta(hours=3),
+    )
+    proposed = complaint(204, days_ago=5)
+    answers.answer_case(
+        session, proposed, cast.enterprise_user,
+        answers.AnswerData("refund", "同意退货退款。", settlement_terms="全额退款并承担退货运费",
+                           settlement_amount=Decimal("503.00"), settlement_due_on=local_date(now) + timedelta(days=7)),
+        now=now - timedelta(hours=1),
+    )
+    invitations.invite(
+        session, cast.enterprise_user, email=f"new.colleague@{DEMO_DOMAIN}", role=Role.ENTERPRISE,
+        enterprise=enterprise, now=now, link_for=lambda token: f"http://127.0.0.1:5000/invitations/{token}",
+    )
+    session.flush()

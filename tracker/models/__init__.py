@@ -24,6 +24,9 @@ from tracker.models.experts import Opinion
 from tracker.models.experts import PanelConclusion
 from tracker.models.experts import PanelRule
 from tracker.models.experts import RecusalRequest
+from tracker.models.invitations import CaseAnswer
+from tracker.models.invitations import CaseAnswerFile
+from tracker.models.invitations import Invitation
 from tracker.models.mediation import MediationAgreement
 from tracker.models.mediation import MediationEnding
 from tracker.models.mediation import MediationSession
@@ -67,6 +70,8 @@ __all__ = [
     "MediationEnding",
     "MediationSession",
     "ReplyTemplate",
+    "CaseAnswer",
+    "CaseAnswerFile",
     "CaseKind",
     "CaseNumberCounter",
     "ConflictDeclaration",
@@ -82,6 +87,7 @@ __all__ = [
     "Enterprise",
     "Evidence",
     "FilingDraft",
+    "Invitation",
     "Message",
     "Rating",
     "Representative",

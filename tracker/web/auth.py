@@ -35,11 +35,17 @@ login_manager.localize_callback = str
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Turn the id kept in the session back into the account (None ends a session that no longer fits)."""
+    """Turn the id kept in the session back into the account (None ends a session that no longer fits).
+
+    Checked on every request, so disabling an account ends its sessions in every browser at once.
+    """
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except ValueError:
         return None
+    if user is None or not user.active:
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])

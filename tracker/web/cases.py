@@ -27,6 +27,8 @@ from tracker.services import replies
 from tracker.services import triage
 from tracker.services.conversation import ConversationError
 from tracker.services.conversation import FilesRefused
+from tracker.web.answer_panel import answer_context
+from tracker.web.enterprise.forms_answers import AnswerForm
 from tracker.web.errors import WORKFLOW_ERRORS
 from tracker.web.evidence import upload_refusal
 from tracker.web.forms import GUARD_FIELDS
@@ -78,6 +80,9 @@ CONVERSATION_REFUSALS = {
     "already_requested": (_l("You have already asked to reopen this case. The case officer will decide."), 409),
 }
 
+#: Actions the enterprise takes through its answer form (templates/cases/_answer.html), not as bare buttons.
+ANSWER_TRIGGERS = frozenset({"propose_settlement", "dispute", "respond"})
+
 #: The question a browser asks before an action that binds the user or cannot be undone.
 ACTION_CONFIRMATIONS = {
     "withdraw": _l("Withdraw this case? We will stop handling it, and this cannot be undone."),
@@ -126,7 +131,7 @@ def _action_forms(
     """
     entries = []
     for action in sorted(actions, key=lambda action: action.destructive):
-        if action.trigger == "supplement":
+        if action.trigger == "supplement" or action.trigger in ANSWER_TRIGGERS:
             continue
         if action.trigger == failed_trigger and failed_form is not None:
             form = failed_form
@@ -156,6 +161,7 @@ def render_case_page(
     reopen_form: ReopenRequestForm | None = None,
     enterprise_form: ConfirmEnterpriseForm | None = None,
     officer_forms: dict[str, object] | None = None,
+    answer_form: AnswerForm | None = None,
 ):
     """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
 
@@ -227,6 +233,7 @@ def render_case_page(
             session_mode_labels=SESSION_MODE_LABELS,
             session_outcome_labels=SESSION_OUTCOME_LABELS,
             **officer_forms,
+            **answer_context(case, current_user, answer_form),
         ),
         status,
     )

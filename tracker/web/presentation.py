@@ -64,6 +64,7 @@ EXTRA_ACTION_LABELS = {
     "submit_expert_opinion": _l("Expert opinion submitted"),
     "conclude_panel": _l("The panel's conclusion recorded"),
     "link_appealed_decision": _l("Linked to the decision appealed"),
+    "answer": _l("The enterprise answered"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).

@@ -129,6 +129,8 @@ COMPLAINT = [
         effects=("record_outcome",), stop=("enterprise_response",)),
     Row("dispute", ("enterprise_response",), "mediation", (E,), _l("Dispute the complaint"),
         guards=("actor_is_case_enterprise", "reason_given"), stop=("enterprise_response",)),
+    Row("respond", ("enterprise_response",), "mediation", (E,), _l("Answer without proposing a settlement"),
+        guards=("actor_is_case_enterprise", "reason_given"), stop=("enterprise_response",)),
     Row("start_mediation", ("enterprise_response",), "mediation", (O,), _l("Start mediation"),
         stop=("enterprise_response",)),
     Row("accept_settlement", ("settlement_proposed",), "settled", (C,), _l("Accept the settlement"),
