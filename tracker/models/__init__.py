@@ -16,6 +16,7 @@ from tracker.models.deadlines import CalendarYear
 from tracker.models.deadlines import Deadline
 from tracker.models.deadlines import DeadlinePause
 from tracker.models.deadlines import DeadlineStatus
+from tracker.models.deadlines import NonWorkingDayReceipt
 from tracker.models.deadlines import RuleSet
 from tracker.models.outbox import OutboxMessage
 from tracker.models.portal import Evidence
@@ -51,6 +52,7 @@ __all__ = [
     "Evidence",
     "FilingDraft",
     "Message",
+    "NonWorkingDayReceipt",
     "Rating",
     "Representative",
     "TaxonomyTerm",
