@@ -195,7 +195,7 @@ def test_a_bad_day_on_the_calendar_page_is_named_and_nothing_is_saved(client, lo
     assert db.session.get(CalendarYear, 2027) is None
 
 
-ADMIN_PAGES = ["/admin/", "/admin/rule-sets", "/admin/calendar", "/admin/calendar/2027"]
+ADMIN_PAGES = ["/admin/", "/admin/rule-sets", "/admin/calendar", "/admin/calendar/2027", "/admin/enterprises"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)

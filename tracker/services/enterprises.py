@@ -224,3 +224,13 @@ def confirmed_by_credit_code(session: Session, text: str) -> Enterprise | None:
     return session.scalars(
         select(Enterprise).where(Enterprise.credit_code == code, Enterprise.confirmed.is_(True))
     ).first()
+
+
+def merge_into_credit_code(
+    session: Session, actor: User, duplicate: Enterprise, target_code: str, *, now: datetime | None = None
+) -> tuple[Enterprise, list[Case]]:
+    """Merge a duplicate into the confirmed enterprise holding the credit code the administrator typed."""
+    target = confirmed_by_credit_code(session, target_code)
+    if target is None:
+        raise EnterpriseAdminError("target_unconfirmed")
+    return target, merge_enterprise(session, actor, duplicate, target, now=now)

@@ -49,6 +49,7 @@ EXTRA_ACTION_LABELS = {
     "claim": _l("Case linked to an account"),
     "reissue_access_code": _l("Access code reissued"),
     "confirm_enterprise": _l("Enterprise confirmed"),
+    "merge_enterprise": _l("Moved to the confirmed enterprise it duplicated"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).
