@@ -195,7 +195,8 @@ def test_a_bad_day_on_the_calendar_page_is_named_and_nothing_is_saved(client, lo
     assert db.session.get(CalendarYear, 2027) is None
 
 
-ADMIN_PAGES = ["/admin/", "/admin/rule-sets", "/admin/calendar", "/admin/calendar/2027", "/admin/enterprises"]
+ADMIN_PAGES = ["/admin/", "/admin/rule-sets", "/admin/calendar", "/admin/calendar/2027", "/admin/enterprises",
+               "/admin/alerts", "/admin/outbox", "/admin/security-events"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
