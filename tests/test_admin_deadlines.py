@@ -196,7 +196,7 @@ def test_a_bad_day_on_the_calendar_page_is_named_and_nothing_is_saved(client, lo
 
 
 ADMIN_PAGES = ["/admin/", "/admin/rule-sets", "/admin/calendar", "/admin/calendar/2027", "/admin/enterprises",
-               "/admin/alerts", "/admin/outbox", "/admin/security-events"]
+               "/admin/alerts", "/admin/outbox", "/admin/security-events", "/admin/taxonomy"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
