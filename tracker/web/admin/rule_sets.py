@@ -81,7 +81,7 @@ class RuleSetForm(PostedForm):
     """A new version of the limits."""
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Version name"), validators=[DataRequired(), Length(max=200)])
     effective_from = DateField(_l("In force from"), validators=[InputRequired()])
     acceptance_working_days = _limit_field("acceptance_working_days")
     enterprise_response_working_days = _limit_field("enterprise_response_working_days")
