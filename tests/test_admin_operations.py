@@ -164,6 +164,8 @@ def test_the_security_events_page_filters_and_follows_the_cursor(client, login_a
     assert f'data-event="{events["alice_denied_2nd"].id}"' not in dated
     assert client.get("/admin/security-events?after=garbage&kind=%00").status_code == 200
     assert client.get("/admin/security-events?from_day=not-a-day").status_code == 422
+    assert client.get("/admin/security-events?to_day=9999-12-31&from_day=0001-01-01").status_code == 422
+    assert client.get("/admin/security-events?after=0001-01-01T00:00:00%2B14:00_5").status_code == 200
 
 
 def test_many_events_page_through_older_links(client, login_as):

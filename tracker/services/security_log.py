@@ -50,7 +50,7 @@ class Cursor:
             event_id = int(id_text)
         except ValueError:
             return None
-        if moment.tzinfo is None or not 0 < event_id < 2**63:
+        if moment.tzinfo is None or not 2000 <= moment.year <= 2999 or not 0 < event_id < 2**63:
             return None
         return cls(moment, event_id)
 

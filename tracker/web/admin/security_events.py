@@ -1,5 +1,7 @@
 """Security events: refused access and failed logins, filtered by type, user and day, page by page."""
 
+from datetime import date
+
 from flask import render_template
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -7,6 +9,7 @@ from wtforms import DateField
 from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import StringField
+from wtforms import ValidationError
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
@@ -24,13 +27,23 @@ KIND_LABELS = {
 }
 
 
+#: Days the log can hold events on; anything outside is a typing mistake, refused before it reaches a query.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def _plausible_day(form: PostedForm, field: DateField) -> None:
+    if field.data is not None and not EARLIEST_DAY <= field.data <= LATEST_DAY:
+        raise ValidationError(_l("Choose a day between 2000 and 2999."))
+
+
 class EventFilterForm(PostedForm):
     """The filter, read from the query string."""
 
     kind = SelectField(_l("Type"), validators=[Optional()], validate_choice=False)
     user = StringField(_l("User's e-mail"), validators=[Optional(), Length(max=254)])
-    from_day = DateField(_l("From"), validators=[Optional()])
-    to_day = DateField(_l("To"), validators=[Optional()])
+    from_day = DateField(_l("From"), validators=[Optional(), _plausible_day])
+    to_day = DateField(_l("To"), validators=[Optional(), _plausible_day])
 
 
 @bp.get("/security-events")
