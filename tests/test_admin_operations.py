@@ -17,6 +17,7 @@ from tracker.notifications import MAX_ATTEMPTS
 from tracker.services import security_log
 from tracker.services.security_log import Cursor
 from tracker.services.security_log import EventFilter
+from tracker.web.admin import index as admin_index
 
 
 def test_an_open_alert_is_resolved_with_a_note(client, login_as):
@@ -180,3 +181,19 @@ def test_many_events_page_through_older_links(client, login_as):
     second = client.get(older).get_data(as_text=True)
     assert "probe-4<" in second and "probe-54" not in second
     assert current_app.config["TESTING"]
+
+
+def test_the_index_links_the_pages_this_app_serves_with_live_counts(client, login_as, monkeypatch):
+    login_as("admin")
+    monkeypatch.setattr(admin_index, "ADMIN_PAGES", (*admin_index.ADMIN_PAGES, ("/admin/not-built-yet", "Nowhere", "Nothing")))
+    before = client.get("/admin/").get_data(as_text=True)
+    for path in ("/admin/enterprises", "/admin/taxonomy", "/admin/rule-sets", "/admin/calendar", "/admin/alerts",
+                 "/admin/outbox", "/admin/security-events"):
+        assert f'href="{path}"' in before
+    assert "/admin/not-built-yet" not in before
+    failed_message(attempts=MAX_ATTEMPTS, last_error="550")
+    failed_message(attempts=1, last_error="421")
+    db.session.commit()
+    after = client.get("/admin/").get_data(as_text=True)
+    count = after.split('data-count="/admin/outbox"><span class="badge')[1].split(">")[1].split("<")[0]
+    assert int(count) == 2 + int(before.split('data-count="/admin/outbox"><span class="badge')[1].split(">")[1].split("<")[0])
