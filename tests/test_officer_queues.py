@@ -234,7 +234,8 @@ def test_the_sweep_and_a_paused_clock_update_the_queue_row(db_session, make_case
     db.session.flush()
     db.session.refresh(entry)
     assert entry.escalated
-    workflow.fire(case, "request_information", case.assigned_officer, now=utcnow(), reason="请补充发票")
+    workflow.fire(case, "request_information", case.assigned_officer, now=utcnow(), missing_items="请补充发票",
+                  reply_by=local_date(utcnow()) + timedelta(days=10))
     db.session.flush()
     db.session.refresh(entry)
     assert entry.stage == "awaiting_applicant" and entry.next_due_on == NO_DUE_DATE

@@ -228,6 +228,9 @@ def test_an_officer_confirms_a_consumer_entered_enterprise_before_accepting(db_s
     with pytest.raises(EnterpriseError, match="code_missing"):
         confirm_enterprise(db.session, case, cast.officer, now=NOW)
     case.enterprise.credit_code = "91330100ABCDEFGH2X"
+    with pytest.raises(EnterpriseError, match="code_invalid"):
+        confirm_enterprise(db.session, case, cast.officer, now=NOW)
+    case.enterprise.credit_code = "91330100ABCDEFGH2Q"
     with pytest.raises(EnterpriseError, match="not_officer"):
         confirm_enterprise(db.session, case, consumer, now=NOW)
     confirm_enterprise(db.session, case, cast.officer, now=NOW)

@@ -289,14 +289,30 @@ def build_world(endpoint: str, role: str, client, cast: Cast, login_as, root) ->
 
 
 #: Labels of the first real value of each argument, left out of the report for brevity.
-PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence", "record", "user")
+PRIMARY_LABELS = ("visible case", "real trigger", "draft", "kind", "evidence", "record", "user", "some row",
+                  "some text", "a year", "a vocabulary")
 
 
-def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
+#: Real values of arguments the table in real_segments does not name, by converter: a row id that may exist
+#: and one that cannot; any other converter gets plain text.
+GENERIC_SEGMENTS = {
+    "int": [("some row", "1"), ("unknown row", str(2**31 - 1))],
+    "default": [("some text", "x")],
+}
+#: Arguments whose real values are not row ids: (label, segment), the first swept with bodies.
+NAMED_SEGMENTS = {
+    "year": [("a year", "2027"), ("a far year", "1999")],
+    "vocabulary": [("a vocabulary", "category"), ("another vocabulary", "issue")],
+}
+
+
+def real_segments(argument: str, world: World, converter: str = "default") -> list[tuple[str, str]]:
     """(label, segment) of the real values an argument can take; the first is the one bodies are swept on.
 
-    Any other integer argument (an expert profile, a recusal request...) is swept at id 1 and at the largest id.
+    Any other argument (an expert profile, a recusal request...) gets the generic values of its converter.
     """
+    if argument in NAMED_SEGMENTS:
+        return NAMED_SEGMENTS[argument]
     unknown_number = world.visible_number[:-6] + "999999"
     return {
         "number": [("visible case", world.visible_number), ("hidden case", world.hidden_number),
@@ -309,7 +325,7 @@ def real_segments(argument: str, world: World) -> list[tuple[str, str]]:
         "template_id": [("unknown reply template", str(2**31 - 1))],
         "session_id": [("unknown mediation session", str(2**31 - 1))],
         "user_id": [("user", str(world.user_id)), ("unknown user", str(2**31 - 1))],
-    }.get(argument) or [("record", "1"), ("unknown record", str(2**31 - 1))]
+    }.get(argument) or GENERIC_SEGMENTS.get(converter, GENERIC_SEGMENTS["default"])
 
 
 def build_url(rule: str, segments: dict[str, str]) -> str:
@@ -328,7 +344,7 @@ def urls_for(rule: str, world: World) -> list[tuple[str, str, bool]]:
     arguments = path_arguments(rule)
     if not arguments:
         return [("", rule, True)]
-    real = {argument: real_segments(argument, world) for argument in arguments}
+    real = {argument: real_segments(argument, world, converter) for argument, converter in arguments.items()}
     urls = []
     for combination in itertools.product(*real.values()):
         label = ", ".join(label for label, _segment in combination if label not in PRIMARY_LABELS)

@@ -479,9 +479,12 @@ def test_an_officer_confirms_a_new_enterprise_on_the_case_page_and_can_then_acce
     assert refused.status_code == 422
     assert "不是有效的统一社会信用代码" in refused.get_data(as_text=True)
     assert not case.enterprise.confirmed
-    done = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100abcdefgh3x"})
+    wrong_check_character = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100ABCDEFGH3X"})
+    assert wrong_check_character.status_code == 422
+    assert not case.enterprise.confirmed
+    done = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100abcdefgh3u"})
     assert done.status_code == 302
-    assert case.enterprise.confirmed and case.enterprise.credit_code == "91330100ABCDEFGH3X"
+    assert case.enterprise.confirmed and case.enterprise.credit_code == "91330100ABCDEFGH3U"
     assert "/actions/accept" in client.get(f"/cases/{case.number}").get_data(as_text=True)
 
 
@@ -489,6 +492,6 @@ def test_only_an_officer_confirms_an_enterprise(client, login_as, make_case, cas
     case = _case_against_an_unconfirmed_enterprise(make_case, cast)
     login_as(cast.applicant)
     assert 'id="confirm-enterprise"' not in client.get(f"/cases/{case.number}").get_data(as_text=True)
-    response = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100ABCDEFGH3X"})
+    response = client.post(f"/cases/{case.number}/enterprise", data={"credit_code": "91330100ABCDEFGH3U"})
     assert response.status_code == 403
     assert not case.enterprise.confirmed

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+from pathlib import Path
 
 from flask import Flask
 from flask import current_app
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 from config import INSTANCE_DIR
+from tracker import catalogs
 from tracker.database import configure_engine
 from tracker.extensions import babel
 from tracker.extensions import csrf
@@ -34,6 +36,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_catalogs(app)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
@@ -54,6 +57,13 @@ def select_locale() -> str:
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_catalogs(app: Flask) -> None:
+    """Compile the message catalogs into the instance folder when missing or stale, and read them from there."""
+    if "BABEL_TRANSLATION_DIRECTORIES" not in app.config:
+        compiled = catalogs.ensure_compiled(Path(app.instance_path) / "translations")
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,7 +1,6 @@
 """`flask --app wsgi tracker ...`: audit verification, the deadline sweep, calendar years, demo data, the outbox."""
 
 import sys
-from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
@@ -9,7 +8,6 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit
@@ -18,10 +16,9 @@ from tracker import demo
 from tracker import notifications
 from tracker.evidence import delete_if_unreferenced
 from tracker.extensions import db
-from tracker.models import CalendarDay
-from tracker.models import CalendarYear
 from tracker.models import utcnow
 from tracker.models import workspace as workspace_index
+from tracker.services import calendar_years
 from tracker.services import filing
 from tracker.services import mediation
 from tracker.services import throttle
@@ -31,6 +28,13 @@ tracker_cli = AppGroup("tracker", help="Case Tracker administration.")
 
 #: Consecutive optimistic-lock conflicts after which a sweep gives up until its next run.
 MAX_SWEEP_CONFLICTS = 5
+#: Why calendar-year refused its input, in the command's words.
+CALENDAR_REFUSALS = {
+    "not_a_date": "{value!r} is not a date (YYYY-MM-DD)",
+    "wrong_year": "{value} is not in {year}",
+    "listed_twice": "{value} is given both as a holiday and as a working day",
+    "year_out_of_range": "{value} is not a year this calendar can hold",
+}
 #: Throttle records older than every rate-limit window are useless.
 THROTTLE_RETENTION = timedelta(days=1)
 
@@ -117,31 +121,21 @@ def purge(draft_days: int) -> None:
 @click.option("--complete/--draft", default=False, help="Use the year for deadlines (only once it is all entered).")
 def calendar_year(year: int, holidays: tuple[str, ...], workdays: tuple[str, ...], complete: bool) -> None:
     """Enter a year's holidays and adjusted working days when the calendar package does not know it yet."""
-    entry = db.session.get(CalendarYear, year) or CalendarYear(year=year)
-    db.session.add(entry)
-    for values, is_working in ((holidays, False), (workdays, True)):
-        for value in values:
-            day_text, _, name = value.partition("=")
-            try:
-                day = date.fromisoformat(day_text)
-            except ValueError:
-                raise click.BadParameter(f"{day_text!r} is not a date (YYYY-MM-DD)") from None
-            if day.year != year:
-                raise click.BadParameter(f"{day} is not in {year}")
-            row = db.session.get(CalendarDay, day) or CalendarDay(day=day, year=year)
-            row.is_working_day = is_working
-            row.name = name or None
-            db.session.add(row)
-    entry.complete = complete
-    entry.updated_at = utcnow()
-    db.session.flush()
-    fixed = deadlines.recompute_pending(db.session) if complete else 0
-    if complete:
-        deadlines.resolve_alert(db.session, f"calendar:{year}")
+    try:
+        saved = calendar_years.save_calendar_year(
+            db.session,
+            year,
+            holidays=[calendar_years.parse_day(value, year) for value in holidays],
+            workdays=[calendar_years.parse_day(value, year) for value in workdays],
+            complete=complete,
+            replace=False,
+        )
+    except calendar_years.CalendarEntryError as refused:
+        db.session.rollback()
+        raise click.BadParameter(CALENDAR_REFUSALS[refused.code].format(value=refused.value, year=year)) from None
     db.session.commit()
-    days = db.session.scalars(select(CalendarDay).where(CalendarDay.year == year)).all()
-    status = "complete" if complete else "draft"
-    click.echo(f"{year}: {len(days)} exceptions, {status}; {fixed} pending deadlines dated")
+    status = "complete" if saved.complete else "draft"
+    click.echo(f"{year}: {saved.exceptions} exceptions, {status}; {saved.dated} pending deadlines dated")
 
 
 @tracker_cli.command("demo")

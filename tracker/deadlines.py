@@ -15,6 +15,7 @@ from tracker.models import Case
 from tracker.models import Deadline
 from tracker.models import DeadlinePause
 from tracker.models import DeadlineStatus
+from tracker.models import NonWorkingDayReceipt
 from tracker.models import OutboxMessage
 from tracker.models import Role
 from tracker.models import RuleSet
@@ -98,6 +99,17 @@ def _days_between(calendar: WorkingCalendar, counting: str, start: date, end: da
     return max((end - start).days, 0)
 
 
+def counting_start(deadline: Deadline, calendar: WorkingCalendar) -> date:
+    """The day a clock counts from: under a "day 0" rule set, a working-day clock started on a day off moves on."""
+    rule_set = deadline.case.rule_set
+    if (
+        deadline.counting == "working"
+        and rule_set.non_working_day_receipt == NonWorkingDayReceipt.NEXT_WORKING_DAY_IS_DAY_ZERO
+    ):
+        return calendar.first_working_day_from(deadline.started_on)
+    return deadline.started_on
+
+
 def recompute_due_date(session: Session, deadline: Deadline, calendar: WorkingCalendar) -> None:
     """Derive the due date from the start, the length and every finished pause; pending if a year is unknown."""
     try:
@@ -110,7 +122,7 @@ def recompute_due_date(session: Session, deadline: Deadline, calendar: WorkingCa
         # An agreed due date (length_days None) is kept as agreed.
         if deadline.length_days is not None:
             deadline.due_on = _add_days(
-                calendar, deadline.counting, deadline.started_on, deadline.length_days + paused_days
+                calendar, deadline.counting, counting_start(deadline, calendar), deadline.length_days + paused_days
             )
         deadline.calendar_pending = False
     except CalendarUnavailable as missing:

@@ -19,13 +19,21 @@ from sqlalchemy.orm import Session
 
 from tracker import deadlines
 from tracker import workflow
+from tracker.models import Alert
+from tracker.models import CalendarDay
+from tracker.models import CalendarYear
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Enterprise
+from tracker.models import NonWorkingDayReceipt
+from tracker.models import OutboxMessage
 from tracker.models import ReplyTemplate
 from tracker.models import Role
+from tracker.models import RuleSet
+from tracker.models import SecurityEvent
 from tracker.models import User
 from tracker.models import utcnow
+from tracker.notifications import MAX_ATTEMPTS
 from tracker.panel_rules import current_conclusion
 from tracker.panel_rules import panel_rule_for
 from tracker.services import accounts
@@ -37,6 +45,8 @@ from tracker.services import invitations
 from tracker.services import mediation
 from tracker.services import panels
 from tracker.services import triage
+from tracker.services.calendar_years import package_covers
+from tracker.services.enterprises import credit_code_check_character
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import Row
@@ -263,6 +273,7 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
     load_officer_work(session, cast, enterprise, now=now)
     load_panel_cases(session, cast, enterprise, now=now)
     load_enterprise_portal(session, cast, enterprise, now=now, account=account)
+    load_administration(session, cast, now=now)
     deadlines.sweep_overdue(session, now=now)
     return logins
 
@@ -460,3 +471,68 @@ def load_enterprise_portal(
         enterprise=enterprise, now=now, link_for=lambda token: f"http://127.0.0.1:5000/invitations/{token}",
     )
     session.flush()
+def _anonymous_filing(session: Session, enterprise: Enterprise, index: int, now: datetime) -> Case:
+    """A complaint filed without an account, so the demo consumer's own list stays as it was."""
+    data = {**filing_data(enterprise, CaseKind.COMPLAINT, index), "contact_name": "赵女士",
+            "contact_email": f"zhao{index}@{DEMO_DOMAIN}", "contact_phone": "13900139000"}
+    case, _code = cases.submit_case(session, None, CaseKind.COMPLAINT, data, now=now)
+    return case
+
+
+def load_administration(session: Session, cast: Cast, *, now: datetime) -> None:
+    """What the administration pages act on: enterprises to confirm or merge, a future rule set, a draft year,
+    alerts, a failed message and some security events."""
+    consumer, enterprise_user = cast.applicant, cast.enterprise_user
+    new_shop = Enterprise(
+        name="新开数码商行", credit_code="91440300MA5DXK301" + credit_code_check_character("91440300MA5DXK301"),
+        address="深圳市南山区示例街2号", confirmed=False,
+    )
+    duplicate = Enterprise(name="示例电器公司", address="北京市海淀区示例路1号", confirmed=False)
+    session.add_all([new_shop, duplicate])
+    session.flush()
+    _anonymous_filing(session, new_shop, 101, now - timedelta(days=1))
+    _anonymous_filing(session, duplicate, 102, now - timedelta(days=2))
+
+    current = deadlines.rule_set_in_force(session, local_date(now))
+    effective = local_date(now) + timedelta(days=120)
+    session.add(RuleSet(
+        code=f"order-{effective.year}", name="新规（示例）：投诉处理新办法", effective_from=effective,
+        acceptance_working_days=current.acceptance_working_days,
+        enterprise_response_working_days=current.enterprise_response_working_days,
+        mediation_working_days=current.mediation_working_days,
+        mediation_notice_working_days=current.mediation_notice_working_days,
+        objection_days=current.objection_days, reopen_window_days=current.reopen_window_days,
+        non_working_day_receipt=NonWorkingDayReceipt.NEXT_WORKING_DAY_IS_DAY_ZERO, source="示例数据",
+    ))
+
+    # The first year the calendar package does not know: a draft, and a case whose deadline waits for it.
+    year = next(candidate for candidate in range(now.year, now.year + 10) if not package_covers(candidate))
+    session.add(CalendarYear(year=year, complete=False, note="国务院办公厅通知发布后补全"))
+    session.flush()
+    session.add(CalendarDay(day=date(year, 1, 1), year=year, is_working_day=False, name="元旦"))
+    # Mediation runs 45 working days: from the last weeks of a year, its due date falls in the next.
+    filed_at = now - timedelta(days=3)
+    in_mediation = _anonymous_filing(session, enterprise_user.enterprise, 103, filed_at)
+    session.flush()
+    drive(session, in_mediation, find_path(CaseKind.COMPLAINT, "mediation"), cast, start=filed_at)
+
+    session.add(Alert(
+        key="outbox:smtp", message="SMTP server refused connections for 20 minutes.",
+        created_at=now - timedelta(days=3), resolved_at=now - timedelta(days=2),
+        resolution_note="邮件服务器证书已更新，发送恢复正常。",
+    ))
+    session.add(OutboxMessage(
+        recipient=f"old-address@{DEMO_DOMAIN}", subject="[Case Tracker] 案件进展通知", body="您的案件有新的进展。",
+        created_at=now - timedelta(hours=6), attempts=MAX_ATTEMPTS, last_error="550 5.1.1 mailbox unavailable",
+    ))
+    for minutes, kind, user, target in [
+        (5, "access_denied", enterprise_user, "/cases/TS-2026-000001"),
+        (15, "login_failed", consumer, "/login"),
+        (16, "login_failed", consumer, "/login"),
+        (90, "access_denied", consumer, "/admin/"),
+        (600, "access_denied", None, "/cases/TS-2026-999999"),
+    ]:
+        session.add(SecurityEvent(
+            kind=kind, user_id=user.id if user is not None else None, target=target, remote_addr="203.0.113.7",
+            occurred_at=now - timedelta(minutes=minutes),
+        ))

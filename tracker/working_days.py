@@ -80,6 +80,14 @@ class WorkingCalendar:
                 remaining -= 1
         raise ValueError(f"no due date within {_MAX_SCAN_DAYS} days of {start}")
 
+    def first_working_day_from(self, day: date) -> date:
+        """The day itself when it is a working day, otherwise the next one."""
+        for _ in range(_MAX_SCAN_DAYS):
+            if self.is_working_day(day):
+                return day
+            day += timedelta(days=1)
+        raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days of {day}")
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in the interval (start, end]; zero when end is not after start."""
         total = 0

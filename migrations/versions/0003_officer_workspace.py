@@ -1,7 +1,7 @@
 """Officer workspace: queue rows with their keyset indexes, the bigram search index, dashboard date indexes
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0010
 Create Date: 2026-12-02 19:01:28.692510
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0002'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Expert pool, panel rules per rule set, panel chairs and rounds, opinions, conclusions and recusal requests
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 19:01:06.820807
 
 """

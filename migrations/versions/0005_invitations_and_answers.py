@@ -1,7 +1,7 @@
 """Invitations to open accounts, and the enterprises' answers to their cases (with their files)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02 18:57:34.487301
 
 """

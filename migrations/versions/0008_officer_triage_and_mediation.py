@@ -1,7 +1,7 @@
 """Officer triage and mediation: refusal explanations, information requests, case links, merged duplicates, mediation sessions, agreements and endings, reply templates, e-mail language
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-02 18:59:09.169455
 
 """

@@ -16,6 +16,7 @@ from tracker.models.deadlines import CalendarYear
 from tracker.models.deadlines import Deadline
 from tracker.models.deadlines import DeadlinePause
 from tracker.models.deadlines import DeadlineStatus
+from tracker.models.deadlines import NonWorkingDayReceipt
 from tracker.models.deadlines import RuleSet
 from tracker.models.experts import ConflictDeclaration
 from tracker.models.experts import ExpertProfile
@@ -89,6 +90,7 @@ __all__ = [
     "FilingDraft",
     "Invitation",
     "Message",
+    "NonWorkingDayReceipt",
     "Rating",
     "Representative",
     "TaxonomyTerm",

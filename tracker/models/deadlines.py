@@ -11,6 +11,7 @@ from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -18,6 +19,15 @@ from sqlalchemy.orm import relationship
 from tracker.extensions import db
 from tracker.models.types import UTCDateTime
 from tracker.models.types import utcnow
+
+
+class NonWorkingDayReceipt(StrEnum):
+    """How a clock started on a non-working day counts: regulators differ, so each rule set says."""
+
+    #: The first working day after the receipt is day 1 (the behaviour before rule sets said).
+    NEXT_WORKING_DAY_IS_DAY_ONE = "day_one"
+    #: The receipt moves to the next working day, which is day 0; the working day after it is day 1.
+    NEXT_WORKING_DAY_IS_DAY_ZERO = "day_zero"
 
 
 class RuleSet(db.Model):
@@ -37,6 +47,12 @@ class RuleSet(db.Model):
     objection_days: Mapped[int] = mapped_column(Integer)
     #: Calendar days after closure during which an officer may reopen.
     reopen_window_days: Mapped[int] = mapped_column(Integer)
+    #: How a working-day clock started on a non-working day is counted (a NonWorkingDayReceipt value).
+    non_working_day_receipt: Mapped[str] = mapped_column(
+        String(10),
+        default=NonWorkingDayReceipt.NEXT_WORKING_DAY_IS_DAY_ONE,
+        server_default=text(f"'{NonWorkingDayReceipt.NEXT_WORKING_DAY_IS_DAY_ONE}'"),
+    )
     source: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -146,3 +162,6 @@ class Alert(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The administrator who resolved it and what they did (None when a command resolved it).
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -45,9 +45,12 @@ class Enterprise(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     #: False while an enterprise entered by a consumer awaits an officer's check.
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Set when an administrator merged this consumer-entered duplicate into another enterprise.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="enterprise")
+    merged_into: Mapped["Enterprise | None"] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.id} {self.name!r}>"

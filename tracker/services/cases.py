@@ -28,6 +28,7 @@ from tracker.models import Visibility
 from tracker.models import utcnow
 from tracker.security import hash_access_code
 from tracker.security import new_access_code
+from tracker.services.enterprises import is_valid_credit_code
 from tracker.working_days import local_date
 
 #: Case fields a filing may set; everything else belongs to the procedure.
@@ -229,7 +230,7 @@ def confirm_enterprise(
     code = (credit_code or enterprise.credit_code or "").strip().upper()
     if not code:
         raise EnterpriseError("code_missing")
-    if not CREDIT_CODE_PATTERN.match(code):
+    if not is_valid_credit_code(code):
         raise EnterpriseError("code_invalid")
     known = session.scalars(
         select(Enterprise).where(Enterprise.credit_code == code, Enterprise.id != enterprise.id)

@@ -65,6 +65,7 @@ EXTRA_ACTION_LABELS = {
     "conclude_panel": _l("The panel's conclusion recorded"),
     "link_appealed_decision": _l("Linked to the decision appealed"),
     "answer": _l("The enterprise answered"),
+    "merge_enterprise": _l("Moved to the confirmed enterprise it duplicated"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).
