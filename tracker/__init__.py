@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from flask import current_app
+from flask import g
 from flask import has_request_context
 from flask import request
 from flask import session
@@ -12,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 from config import INSTANCE_DIR
-from tracker.database import configure_engine
+from tracker import database
 from tracker.extensions import babel
 from tracker.extensions import csrf
 from tracker.extensions import db
@@ -66,7 +67,26 @@ def register_extensions(app: Flask) -> None:
         app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_COST"]
     )
     with app.app_context():
-        configure_engine(db.engine)
+        database.configure_engine(db.engine)
+    register_transaction_mode(app)
+
+
+#: Methods that only read; their requests begin deferred transactions (see docs/decisions/0019).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def register_transaction_mode(app: Flask) -> None:
+    """Reading requests begin deferred transactions on SQLite; every other request takes the write lock."""
+
+    @app.before_request
+    def declare_transaction_mode() -> None:
+        g.transaction_mode_token = database.set_reads_only(request.method in READING_METHODS)
+
+    @app.teardown_request
+    def forget_transaction_mode(error=None) -> None:
+        token = g.pop("transaction_mode_token", None)
+        if token is not None:
+            database.restore(token)
 
 
 def register_converters(app: Flask) -> None:
