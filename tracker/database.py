@@ -67,12 +67,10 @@ def _take_write_lock_before_first_write(session: Session, flush_context, instanc
     writer committed in between (the busy timeout does not apply). Restarting as BEGIN IMMEDIATE before the first
     write makes it queue like any writer; what the request read before stays as it was read.
     """
-    if not (session.new or session.dirty or session.deleted):
-        return
     connection = session.connection()
     if connection.dialect.name != "sqlite" or not connection.info.get(DEFERRED_KEY):
         return
-    if session.in_nested_transaction():
+    if session.in_nested_transaction() or not (session.new or session.dirty or session.deleted):
         return
     connection.exec_driver_sql("ROLLBACK")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
