@@ -9,8 +9,6 @@ import json
 import os
 import platform
 import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +36,7 @@ from bench.client import Browser  # noqa: E402
 from bench.seed import BENCH_ACCESS_CODE  # noqa: E402
 from bench.seed import bench_app  # noqa: E402
 from bench.seed import seed  # noqa: E402
+from bench.servers import Gunicorn  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 
 SECRET_KEY = "bench-only-secret-key"  # noqa: S105 - a throwaway key for a loopback benchmark
@@ -94,45 +93,6 @@ class Run:
 def say(message: str) -> None:
     """Progress, flushed at once (the 1M run takes long)."""
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Gunicorn:
-    """A gunicorn server on loopback with sync workers, stopped on exit."""
-
-    def __init__(self, target: str, env: dict[str, str], workers: int = WORKERS) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "--timeout", "120", target],
-            cwd=ROOT, env={**os.environ, **env},
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"{target} did not start")
-
-    def worker_pids(self) -> list[int]:
-        """The worker processes of the master."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children]
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 def rss_kib(pid: int) -> int:
@@ -254,8 +214,8 @@ def bench_http(run: Run, url: str, seeded) -> None:
         cases_before = connection.execute(text("SELECT count(*) FROM cases")).scalar_one()
     app_env = {"TRACKER_CONFIG": "development", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": url,
                "SESSION_COOKIE_SECURE": "0"}
-    app_server = Gunicorn("wsgi:app", app_env)
-    baseline_server = Gunicorn("bench.baseline_app:app", {"BASELINE_DATABASE_URL": url})
+    app_server = Gunicorn("wsgi:app", app_env, workers=WORKERS)
+    baseline_server = Gunicorn("bench.baseline_app:app", {"BASELINE_DATABASE_URL": url}, workers=WORKERS)
     try:
         officer, consumer, visitor = Browser(app_server.port), Browser(app_server.port), Browser(app_server.port)
         officer.log_in(*seeded.logins["officer"])
