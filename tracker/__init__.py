@@ -9,6 +9,7 @@ from flask import g
 from flask import has_request_context
 from flask import request
 from flask import session
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
@@ -76,7 +77,7 @@ READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def register_transaction_mode(app: Flask) -> None:
-    """Reading requests begin deferred transactions on SQLite; every other request takes the write lock."""
+    """Reading requests begin deferred transactions on SQLite, others take the write lock; a lost server is survived."""
 
     @app.before_request
     def declare_transaction_mode() -> None:
@@ -87,6 +88,14 @@ def register_transaction_mode(app: Flask) -> None:
         token = g.pop("transaction_mode_token", None)
         if token is not None:
             database.restore(token)
+
+    @app.teardown_appcontext
+    def end_transaction_even_if_the_database_went_away(error=None) -> None:
+        """Runs before Flask-SQLAlchemy closes the session: a lost connection must not turn an answer into a 500."""
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.invalidate()
 
 
 def register_converters(app: Flask) -> None:
