@@ -145,6 +145,8 @@ store_prepared(prepared, Path(sys.argv[1]))
 def test_a_crash_in_the_middle_of_an_upload_leaves_no_visible_file_and_purge_removes_the_leftover(
     databases, tmp_path
 ):
+    if databases.backend != "sqlite":
+        pytest.skip("a file-system matter; the purge command's database work is the same on both backends")
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     writer = subprocess.Popen(  # noqa: S603 - our own interpreter and script
