@@ -37,6 +37,7 @@ from bench.seed import BENCH_ACCESS_CODE  # noqa: E402
 from bench.seed import bench_app  # noqa: E402
 from bench.seed import seed  # noqa: E402
 from bench.servers import Gunicorn  # noqa: E402
+from tracker import audit  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 
 SECRET_KEY = "bench-only-secret-key"  # noqa: S105 - a throwaway key for a loopback benchmark
@@ -49,6 +50,7 @@ FILING_THREADS = int(os.environ.get("BENCH_FILING_THREADS", 4))
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", 100_000))
 MEMORY_SECONDS = int(os.environ.get("BENCH_MEMORY_SECONDS", 300))
 TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", 400))
+VERIFY_SECONDS = int(os.environ.get("BENCH_VERIFY_SECONDS", 1800))
 OUTPUT = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
 NEXT_PAGE_LIMIT = 200
@@ -330,11 +332,20 @@ def bench_sweep(run: Run, url: str) -> None:
 
 
 def verify_chains(url: str) -> str:
-    """Run `audit-verify` over every chain."""
+    """Walk the audit chains as `audit-verify` does, bounded by BENCH_VERIFY_SECONDS at the largest sizes."""
     app = bench_app(url)
     started = time.monotonic()
-    result = app.test_cli_runner().invoke(args=["tracker", "audit-verify"])
-    return f"{result.output.strip()} in {time.monotonic() - started:.1f} s"
+    checked = 0
+    with app.app_context():
+        for _case_number, chain_break in audit.verify_chains(db.session):
+            if chain_break is not None:
+                return f"BROKEN: {chain_break}"
+            checked += 1
+            if time.monotonic() - started > VERIFY_SECONDS:
+                return (f"{checked:,} chains verified (the first by id) in {time.monotonic() - started:.0f} s, "
+                        f"then stopped by BENCH_VERIFY_SECONDS; none broken")
+        db.session.remove()
+    return f"all {checked:,} chains verified in {time.monotonic() - started:.1f} s"
 
 
 def main() -> None:
@@ -430,10 +441,13 @@ def growth(runs: list[Run]) -> list[str]:
 
 
 def merge_into_doc(path: Path, report: str) -> str:
-    """Keep the hand-written part of the document and replace the measured part below its marker."""
-    marker = "<!-- measured by make bench: everything below is replaced on each run -->"
-    head = path.read_text().split(marker)[0].rstrip() + "\n\n" if path.exists() else "# Benchmarks\n\n"
-    return head + marker + "\n\n" + report
+    """Keep the hand-written part and the earlier runs; the newest run goes first, right below the marker."""
+    marker = "<!-- measured by make bench: each run is added below, newest first -->"
+    text_now = path.read_text() if path.exists() else "# Benchmarks\n\n" + marker + "\n"
+    if marker not in text_now:
+        text_now = text_now.rstrip() + "\n\n" + marker + "\n"
+    head, _, earlier = text_now.partition(marker)
+    return head + marker + "\n\n" + report + ("\n" + earlier.strip() + "\n" if earlier.strip() else "")
 
 
 if __name__ == "__main__":
