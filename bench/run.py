@@ -51,6 +51,8 @@ MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", 100_000))
 MEMORY_SECONDS = int(os.environ.get("BENCH_MEMORY_SECONDS", 300))
 TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", 400))
 VERIFY_SECONDS = int(os.environ.get("BENCH_VERIFY_SECONDS", 1800))
+#: Each path is driven this long before it is measured, so that every worker has compiled its templates.
+WARM_UP_SECONDS = 3
 OUTPUT = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "benchmarks.md"))
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
 NEXT_PAGE_LIMIT = 200
@@ -120,11 +122,12 @@ def wrk(port: int, path: str, *, seconds: int = SECONDS, connections: int = CONN
 
 
 def measure(figure: Figure, port: int, path: str | None, **wrk_options) -> Figure:
-    """Fill a figure from a wrk run, or mark it n/a when the path does not exist (yet)."""
+    """Fill a figure from a wrk run after a warm-up, or mark it n/a when the path does not exist (yet)."""
     if path is None:
         figure.note = figure.note or "n/a"
         return figure
     say(f"  {figure.path}: wrk {path[:80]}")
+    wrk(port, path, **{**wrk_options, "seconds": WARM_UP_SECONDS})
     result = wrk(port, path, **wrk_options)
     figure.rps, figure.p50_ms, figure.p99_ms = result["rps"], result["p50_ms"], result["p99_ms"]
     figure.errors = result["errors"]
