@@ -4,6 +4,8 @@
 #                serve on http://127.0.0.1:5000
 #   make test    run the test suite (PYTEST_ARGS="-k foo -x" to pass options)
 #   make lint    ruff check
+#   make bench   seed 10 000 and 1 000 000 cases, load-test under gunicorn with wrk against a bare baseline
+#                (BENCH_SIZES=10000 for a quick run); writes docs/benchmarks.md
 #   make clean   remove caches and compiled catalogs (keeps .venv; see distclean)
 
 VENV ?= .venv
@@ -16,7 +18,7 @@ TRANSLATIONS_DIR = tracker/translations
 # Config for the local commands (run, db upgrade, demo).
 RUN_ENV = TRACKER_CONFIG=development
 
-.PHONY: all venv install translations translations-update run test lint clean distclean
+.PHONY: all venv install translations translations-update run test lint bench clean distclean
 
 all: test
 
@@ -54,6 +56,9 @@ test: venv translations
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+bench: venv translations
+	$(PY) -m bench.run
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -6,15 +6,17 @@ from pathlib import Path
 
 from flask import Flask
 from flask import current_app
+from flask import g
 from flask import has_request_context
 from flask import request
 from flask import session
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 from config import INSTANCE_DIR
 from tracker import catalogs
-from tracker.database import configure_engine
+from tracker import database
 from tracker.extensions import babel
 from tracker.extensions import csrf
 from tracker.extensions import db
@@ -77,7 +79,34 @@ def register_extensions(app: Flask) -> None:
         app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_COST"]
     )
     with app.app_context():
-        configure_engine(db.engine)
+        database.configure_engine(db.engine)
+    register_transaction_mode(app)
+
+
+#: Methods that only read; their requests begin deferred transactions (see docs/decisions/0019).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def register_transaction_mode(app: Flask) -> None:
+    """Reading requests begin deferred transactions on SQLite, others take the write lock; a lost server is survived."""
+
+    @app.before_request
+    def declare_transaction_mode() -> None:
+        g.transaction_mode_token = database.set_reads_only(request.method in READING_METHODS)
+
+    @app.teardown_request
+    def forget_transaction_mode(error=None) -> None:
+        token = g.pop("transaction_mode_token", None)
+        if token is not None:
+            database.restore(token)
+
+    @app.teardown_appcontext
+    def end_transaction_even_if_the_database_went_away(error=None) -> None:
+        """Runs before Flask-SQLAlchemy closes the session: a lost connection must not turn an answer into a 500."""
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.invalidate()
 
 
 def register_converters(app: Flask) -> None:

@@ -88,10 +88,14 @@ def record(
     from_state: str | None = None,
     to_state: str | None = None,
     now: datetime | None = None,
+    chain_tail: tuple[int, str] | None = None,
 ) -> AuditEvent:
-    """Append an event to the case's chain and touch the case, so the optimistic lock orders writers."""
+    """Append an event to the case's chain and touch the case, so the optimistic lock orders writers.
+
+    `chain_tail` (seq and hash of the newest event) spares the query when a batch job read the tails together.
+    """
     occurred_at = now or utcnow()
-    seq, prev_hash = _chain_tail(session, case)
+    seq, prev_hash = chain_tail or _chain_tail(session, case)
     event_row = AuditEvent(
         seq=seq + 1,
         occurred_at=occurred_at,
@@ -110,6 +114,17 @@ def record(
     case.audit_head_hash = event_row.hash
     case.updated_at = occurred_at
     return event_row
+
+
+def chain_tails(session: Session, cases: list[Case]) -> dict[int, tuple[int, str]]:
+    """Seq and hash of the newest event of each case, in one query through the cases' head hashes."""
+    heads = [case.audit_head_hash for case in cases if case.audit_head_hash is not None]
+    if not heads:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.case_id, AuditEvent.seq, AuditEvent.hash).where(AuditEvent.hash.in_(heads))
+    ).all()
+    return {row.case_id: (row.seq, row.hash) for row in rows}
 
 
 @event.listens_for(Session, "before_flush")

@@ -15,6 +15,7 @@ from tracker import deadlines
 from tracker import demo
 from tracker import notifications
 from tracker.evidence import delete_if_unreferenced
+from tracker.evidence import remove_abandoned_temporary_files
 from tracker.extensions import db
 from tracker.models import utcnow
 from tracker.models import workspace as workspace_index
@@ -37,6 +38,8 @@ CALENDAR_REFUSALS = {
 }
 #: Throttle records older than every rate-limit window are useless.
 THROTTLE_RETENTION = timedelta(days=1)
+#: An upload's temporary file older than this was left by a writer that died (a write takes seconds).
+TEMPORARY_FILE_RETENTION = timedelta(hours=1)
 
 
 @tracker_cli.command("audit-verify")
@@ -103,7 +106,7 @@ def _end_expired_mediations(now: datetime) -> int:
 @click.option("--draft-days", default=30, show_default=True, type=click.IntRange(min=1),
               help="Delete filings never submitted and untouched for this many days.")
 def purge(draft_days: int) -> None:
-    """Housekeeping: abandoned filing drafts and their files, and throttle records no window reads any more."""
+    """Housekeeping: abandoned drafts and their files, stale throttle records, temporary files of crashed uploads."""
     now = utcnow()
     unused_files = filing.purge_abandoned_drafts(db.session, older_than=now - timedelta(days=draft_days))
     forgotten = throttle.forget_older_than(db.session, now - THROTTLE_RETENTION)
@@ -111,7 +114,8 @@ def purge(draft_days: int) -> None:
     root = Path(current_app.config["UPLOAD_FOLDER"])
     for stored_name in unused_files:
         delete_if_unreferenced(root, stored_name)
-    click.echo(f"purged: {len(unused_files)} unused files, {forgotten} throttle records")
+    leftovers = remove_abandoned_temporary_files(root, (now - TEMPORARY_FILE_RETENTION).timestamp())
+    click.echo(f"purged: {len(unused_files)} unused files, {forgotten} throttle records, {leftovers} temporary files")
 
 
 @tracker_cli.command("calendar-year")

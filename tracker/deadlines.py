@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
 
 from tracker import audit
 from tracker.models import Alert
@@ -229,6 +230,8 @@ def stop_clock(case: Case, clock: str, *, now: datetime) -> None:
 def recompute_pending(session: Session) -> int:
     """After an administrator completes a calendar year, give pending deadlines their due dates."""
     calendar = WorkingCalendar.from_session(session)
+    if _every_missing_year_still_missing(session, calendar):
+        return 0
     pending = session.scalars(
         select(Deadline).where(Deadline.calendar_pending.is_(True), Deadline.status.in_(OPEN_STATUSES))
     ).all()
@@ -237,6 +240,27 @@ def recompute_pending(session: Session) -> int:
         recompute_due_date(session, deadline, calendar)
         fixed += not deadline.calendar_pending
     return fixed
+
+
+def _every_missing_year_still_missing(session: Session, calendar: WorkingCalendar) -> bool:
+    """True when each year an open calendar alert names is still unknown, so no pending date can be fixed.
+
+    Every pending deadline raised such an alert, and `calendar-year --complete` recomputes before closing it; so
+    the sweep, which runs often, skips retrying thousands of pending deadlines while nothing has changed.
+    """
+    keys = session.scalars(select(Alert.key).where(Alert.key.like("calendar:%"), Alert.resolved_at.is_(None))).all()
+    if not keys:
+        return False
+    for key in keys:
+        year_text = key.removeprefix("calendar:")
+        if not year_text.isdigit():
+            return False
+        try:
+            calendar.is_working_day(date(int(year_text), 1, 1))
+        except CalendarUnavailable:
+            continue
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -265,11 +289,17 @@ def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> 
         .distinct()
     )
     cases = session.scalars(
-        select(Case).where(Case.id.in_(due)).order_by(Case.id).limit(batch_size).with_for_update(skip_locked=True)
+        select(Case)
+        .where(Case.id.in_(due))
+        .order_by(Case.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+        .options(selectinload(Case.deadlines), selectinload(Case.assigned_officer))
     ).all()
     escalation_recipients = session.scalars(
         select(User.email).where(User.role == Role.ADMIN, User.active.is_(True))
     ).all()
+    tails = audit.chain_tails(session, list(cases))
     marked = 0
     marked_cases: list[str] = []
     for case in cases:
@@ -297,6 +327,7 @@ def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> 
             from_state=case.state,
             to_state=case.state,
             now=now,
+            chain_tail=tails.get(case.id),
         )
         recipients = set(escalation_recipients)
         if case.assigned_officer is not None:

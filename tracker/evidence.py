@@ -50,6 +50,10 @@ BIDI_CONTROL_CHARS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068
 STORED_NAME_PATTERN = re.compile(r"(?P<shard>[0-9a-f]{2})/(?P<sha256>[0-9a-f]{64})\.(?:jpg|png|webp|pdf)")
 
 
+#: Name parts of the file an upload is written to before it is renamed to its content-hash name.
+TEMPORARY_PREFIX = "."
+TEMPORARY_SUFFIX = ".part"
+
 @dataclass(frozen=True)
 class EvidenceFormat:
     """How one accepted content type is recognised, decoded and stored."""
@@ -297,9 +301,29 @@ def _convert_for_saving(image: Image.Image, evidence_format: EvidenceFormat) -> 
     return image.convert("RGB")
 
 
+def remove_abandoned_temporary_files(root: Path, older_than: float) -> int:
+    """Delete temporary files that a writer killed between writing and renaming left behind (mtime < older_than).
+
+    Younger ones may belong to an upload being written right now, so they stay.
+    """
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for path in root.rglob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
+        try:
+            if path.is_file() and path.stat().st_mtime < older_than:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def _write_atomically(target_path: Path, content: bytes) -> None:
     """Write beside the target and rename over it, so no reader ever sees half a file."""
-    file_descriptor, temporary_name = tempfile.mkstemp(dir=target_path.parent, prefix=".", suffix=".part")
+    file_descriptor, temporary_name = tempfile.mkstemp(
+        dir=target_path.parent, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX
+    )
     try:
         with os.fdopen(file_descriptor, "wb") as temporary_file:
             temporary_file.write(content)

@@ -1,7 +1,7 @@
 """Officer triage and mediation: refusal explanations, information requests, case links, merged duplicates, mediation sessions, agreements and endings, reply templates, e-mail language
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-02 18:59:09.169455
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

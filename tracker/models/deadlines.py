@@ -73,8 +73,9 @@ class Deadline(db.Model):
     """One clock of a case: when it started, when it is due, and whether it was missed."""
 
     __tablename__ = "deadlines"
-    #: The sweep reads only running clocks whose due date has come, through this index.
-    __table_args__ = (Index("ix_deadlines_sweep", "status", "due_on"),)
+    #: The sweep reads only running clocks not yet marked overdue whose due date has come, through this index:
+    #: with overdue_at in it, clocks marked by earlier sweeps are not read again.
+    __table_args__ = (Index("ix_deadlines_sweep", "status", "overdue_at", "due_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

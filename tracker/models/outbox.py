@@ -28,6 +28,12 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: The sender run holding the message while it talks to the mail server; another run leaves it alone.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    #: When that claim lapses, so a message held by a sender that died is taken again.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: After a failure, no attempt before this time (the wait grows with the attempts, up to an hour).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage to={self.recipient} {self.subject!r}>"

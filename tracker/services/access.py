@@ -7,6 +7,7 @@ from sqlalchemy import Select
 from sqlalchemy import false
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
 
 from tracker.models import AuditEvent
 from tracker.models import Case
@@ -64,7 +65,12 @@ def visible_cases(user: User) -> Select:
 
 def visible_events(session: Session, case: Case, viewer: User) -> list[AuditEvent]:
     """The case's audit trail in order; parties read only the events marked for them."""
-    query = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id)
+        .order_by(AuditEvent.seq)
+        .options(joinedload(AuditEvent.actor))
+    )
     if not is_staff_viewer(viewer):
         query = query.where(AuditEvent.visibility == Visibility.PARTIES.value)
     return list(session.scalars(query))
@@ -72,7 +78,12 @@ def visible_events(session: Session, case: Case, viewer: User) -> list[AuditEven
 
 def visible_messages(session: Session, case: Case, viewer: User) -> list[Message]:
     """The case's messages in order; internal notes only for staff."""
-    query = select(Message).where(Message.case_id == case.id).order_by(Message.created_at, Message.id)
+    query = (
+        select(Message)
+        .where(Message.case_id == case.id)
+        .order_by(Message.created_at, Message.id)
+        .options(joinedload(Message.author))
+    )
     if not is_staff_viewer(viewer):
         query = query.where(Message.visibility == Visibility.PARTIES.value)
     return list(session.scalars(query))

@@ -103,7 +103,7 @@ ACTION_HINTS = {
 
 def get_case_or_404(number: str, viewer: User) -> Case:
     """The case if the viewer may see it; otherwise log the attempt and answer exactly as for a missing case."""
-    case = cases.find_case_by_number(db.session, number)
+    case = cases.find_case_for_page(db.session, number)
     if case is None or not access.can_view_case(case, viewer):
         access.log_refused_access(
             db.session,

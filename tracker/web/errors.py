@@ -8,6 +8,8 @@ from flask import request
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
@@ -38,6 +40,11 @@ HTTP_ERRORS = {
     413: ("payload_too_large", _l("Too large"), _l("What you sent is larger than we accept.")),
     422: ("unprocessable", _l("Cannot be processed"), _l("Some of what you entered cannot be accepted.")),
     429: ("too_many_requests", _l("Too many requests"), _l("Please wait a moment before trying again.")),
+    503: (
+        "database_unavailable",
+        _l("Briefly unavailable"),
+        _l("The service is briefly unavailable and nothing was saved. Please try again in a minute."),
+    ),
     500: (
         "internal_error",
         _l("Something went wrong"),
@@ -123,6 +130,32 @@ def handle_stale_data(error: StaleDataError):
     return error_response(409, "stale_case", message, title)
 
 
+#: Seconds a client is asked to wait after the database went away.
+DATABASE_RETRY_AFTER = 30
+
+
+def handle_database_unavailable(error: OperationalError):
+    """The database went away mid-request (a restart, a failover, a lock held too long): 503, nothing half-written.
+
+    The page is rendered without the database; if even that fails (the signed-in user's details can no longer be
+    read), a plain-text answer says the same.
+    """
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()
+    code, title, message = HTTP_ERRORS[503]
+    headers = [("Retry-After", str(DATABASE_RETRY_AFTER))]
+    try:
+        return error_response(503, code, message, title, headers=headers)
+    except SQLAlchemyError:
+        db.session.invalidate()
+        response = make_response(str(message), 503)
+        response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+
+
 def register(app: Flask) -> None:
     """Attach the handlers to the app."""
     app.register_error_handler(HTTPException, handle_http_error)
@@ -130,3 +163,4 @@ def register(app: Flask) -> None:
     app.register_error_handler(500, handle_internal_error)
     app.register_error_handler(WorkflowError, handle_workflow_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(OperationalError, handle_database_unavailable)

@@ -1,0 +1,1 @@
+"""The benchmark harness: `make bench` (bench/run.py), its bare baseline app and its database seeding."""
