@@ -25,6 +25,7 @@ from tracker.models.portal import Rating
 from tracker.models.portal import Representative
 from tracker.models.portal import TaxonomyTerm
 from tracker.models.portal import ThrottleEvent
+from tracker.models.sessions import UserSession
 from tracker.models.types import MAX_ROW_ID
 from tracker.models.types import UTCDateTime
 from tracker.models.types import utcnow
@@ -63,6 +64,7 @@ __all__ = [
     "StateWriteRefused",
     "UTCDateTime",
     "User",
+    "UserSession",
     "Visibility",
     "state_write",
     "utcnow",
