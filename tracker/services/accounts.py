@@ -1,5 +1,6 @@
 """Accounts: creating users, checking passwords, recording logins."""
 
+import unicodedata
 from datetime import datetime
 from datetime import timedelta
 
@@ -30,6 +31,11 @@ class AccountError(ValueError):
     """An account cannot be created as asked."""
 
 
+def plain_name(name: str) -> str:
+    """A display name on one line: control characters and line breaks become spaces, runs of spaces one."""
+    return " ".join("".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in name).split())
+
+
 def normalise_email(email: str) -> str:
     """E-mail addresses compare case-insensitively."""
     return email.strip().lower()
@@ -58,7 +64,7 @@ def create_user(
         email=email,
         password_hash=hash_password(hasher, password),
         role=str(role),
-        display_name=display_name,
+        display_name=plain_name(display_name),
         enterprise=enterprise,
         specialty=specialty,
         active=True,

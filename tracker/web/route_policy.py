@@ -39,7 +39,7 @@ POLICY: dict[str, tuple[str, int | None]] = {
     "cases.supplement": (SIGNED_IN, None),
     "cases.rate": (SIGNED_IN, None),
     "cases.request_reopen": (SIGNED_IN, None),
-    "cases.confirm_enterprise": ("officer", 404),
+    "cases.confirm_enterprise": (SIGNED_IN, None),  # the service refuses all but officers (403, or 404 if hidden)
     "evidence.download": (ANYONE, None),
     "filing.choose": ("anonymous consumer", 403),
     "filing.enterprises": ("anonymous consumer", 403),
