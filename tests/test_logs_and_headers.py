@@ -178,3 +178,13 @@ def test_pages_are_not_shared_with_other_windows_and_personal_ones_are_not_cache
         response = client.get(path)
         assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin", path
         assert "no-store" in response.headers["Cache-Control"], path
+
+
+def test_a_throttled_tracking_request_is_a_security_event(client):
+    for _attempt in range(filing.TRACK_LIMIT_PER_CASE + 1):
+        response = client.post("/track", data={"number": "TS-2026-000777", "access_code": "AAAAA-BBBBB"},
+                               environ_base={"REMOTE_ADDR": "192.0.2.77"})
+    assert response.status_code == 429
+    event = db.session.scalars(select(SecurityEvent).where(SecurityEvent.kind == "throttled")).one()
+    assert (event.role, event.target, event.remote_addr) == ("anonymous", "/track", "192.0.2.77")
+    assert event.request_id == response.headers["X-Request-ID"]

@@ -188,11 +188,8 @@ def _refuse_login(request_limit: RequestLimit):
 
 
 def handle_throttled(error: RateLimitExceeded):
-    """Every refused request is a security event; the limit's own page when it has one, else the 429 page."""
-    db.session.rollback()
-    db.session.add(SecurityEvent(kind="throttled", target=request.path, remote_addr=request.remote_addr,
-                                 detail=str(error.limit.limit)))
-    db.session.commit()
+    """The limit's own page when it has one, else the 429 page (request_context records every 429)."""
+    g.throttled_by = str(error.limit.limit)
     if error.response is not None:
         return error.response
     response = errors.handle_http_error(error)

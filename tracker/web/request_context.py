@@ -12,8 +12,10 @@ from flask import has_request_context
 from flask import request
 from flask_login import current_user
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tracker.extensions import db
 from tracker.logs import SECURITY_LOGGER
 from tracker.logs import single_line
 from tracker.models import SecurityEvent
@@ -23,7 +25,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 ANONYMOUS_ROLE = "anonymous"
 #: What a request leaves in `g` that belongs to it alone.
-REQUEST_SCOPED_KEYS = ("_login_user", "login_failed", "request_id")
+REQUEST_SCOPED_KEYS = ("_login_user", "login_failed", "request_id", "throttled_by")
 #: Security events whose target is what was typed into the e-mail field: the table keeps it, the log a digest.
 E_MAIL_TARGETS = frozenset({"login", "login_failed", "logout", "password_changed"})
 
@@ -101,6 +103,19 @@ def register(app: Flask) -> None:
         offered = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = offered if _ACCEPTABLE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+
+    @app.after_request
+    def record_throttled_request(response):
+        """Every 429, whichever limit gave it (logins, tracking codes, claims), is a security event."""
+        if response.status_code == 429:
+            try:
+                db.session.add(SecurityEvent(kind="throttled", target=request.path, remote_addr=request.remote_addr,
+                                             detail=g.get("throttled_by")))
+                db.session.commit()
+            except SQLAlchemyError:
+                db.session.rollback()
+                security_log.exception("could not record a throttled request")
+        return response
 
     @app.after_request
     def log_and_label_response(response):
