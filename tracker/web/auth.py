@@ -1,5 +1,6 @@
 """Logging in and out, the server-side session behind every signed-in request, and the login rate limits."""
 
+import hashlib
 from datetime import UTC
 from datetime import datetime
 
@@ -159,8 +160,9 @@ def logout():
 
 
 def _login_account_key() -> str:
-    """Failed logins are counted per account (by the e-mail typed, known or not)."""
-    return "login-account:" + accounts.normalise_email(request.form.get("email", ""))[:150]
+    """Failed logins are counted per account (by the e-mail typed, known or not), named by a digest in the store."""
+    typed = accounts.normalise_email(request.form.get("email", ""))
+    return "login-account:" + hashlib.sha256(typed.encode()).hexdigest()[:32]
 
 
 def _login_address_key() -> str:
