@@ -57,8 +57,9 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    #: __Host-: the browser accepts it only over HTTPS, for this host alone, with Path=/ (no subdomain can set it).
-    SESSION_COOKIE_NAME = "__Host-session"
+    #: __Host-: the browser accepts it only over HTTPS, for this host alone, with Path=/ (no subdomain can set it);
+    #: a browser refuses such a cookie without Secure, so a deployment that turns Secure off gets the plain name.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
     #: A signed-in session ends on the server after this long, or after 30 days when "remember me" was ticked.
     SESSION_LIFETIME = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
