@@ -318,6 +318,8 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     """Fail the run when any log line holds a password, an access code, a session cookie or a full identifier."""
     findings = SUITE_LOG.findings()
     SUITE_LOG.detach()
+    if not SUITE_LOG.path.stat().st_size and session.testscollected > 100:
+        findings = ["nothing was logged during the run: the log capture is not attached"]
     if findings:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:

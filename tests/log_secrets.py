@@ -7,6 +7,8 @@ from pathlib import Path
 
 from tracker.logs import JsonLineFormatter
 
+#: The loggers whose records the run collects: the app's, the development server's, the rate limiter's.
+CAPTURED_LOGGERS = ("tracker", "werkzeug", "flask-limiter", "flask_limiter")
 #: What must never be written to a log line, by shape.
 SECRET_PATTERNS = {
     "access code": re.compile(r"(?<![0-9A-Za-z])[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}(?![0-9A-Za-z])"),
@@ -29,19 +31,28 @@ class SuiteLog:
         self.known_secrets: set[str] = set()
 
     def attach(self) -> None:
-        """Collect the root logger's records, and the app's INFO lines (requests, security events) with them."""
-        logging.getLogger().addHandler(self.handler)
+        """Collect the app's loggers (INFO and up: requests, security events), the servers' and the limiter's.
+
+        Named loggers, not the root: every migration runs Alembic's fileConfig, which replaces the root's handlers.
+        """
+        for name in CAPTURED_LOGGERS:
+            logging.getLogger(name).addHandler(self.handler)
         logging.getLogger("tracker").setLevel(logging.INFO)
 
     def detach(self) -> None:
         """Stop collecting and close the file."""
-        logging.getLogger().removeHandler(self.handler)
+        for name in CAPTURED_LOGGERS:
+            logging.getLogger(name).removeHandler(self.handler)
         self.handler.close()
+
+    def captured_text(self) -> str:
+        """Everything collected so far."""
+        self.handler.flush()
+        return self.path.read_text(encoding="utf-8")
 
     def findings(self) -> list[str]:
         """One line per secret found: what it looks like, and where."""
-        self.handler.flush()
-        return find_secrets(self.path.read_text(encoding="utf-8"), self.known_secrets)
+        return find_secrets(self.captured_text(), self.known_secrets)
 
 
 def find_secrets(text: str, known_secrets: set[str]) -> list[str]:

@@ -3,6 +3,7 @@
 import json
 import logging
 
+from conftest import SUITE_LOG
 from sqlalchemy import select
 
 from tests.factories import PASSWORD
@@ -188,3 +189,9 @@ def test_a_throttled_tracking_request_is_a_security_event(client):
     event = db.session.scalars(select(SecurityEvent).where(SecurityEvent.kind == "throttled")).one()
     assert (event.role, event.target, event.remote_addr) == ("anonymous", "/track", "192.0.2.77")
     assert event.request_id == response.headers["X-Request-ID"]
+
+
+def test_the_runs_log_capture_survives_the_migrations(app, client):
+    response = client.get("/login", headers={"X-Request-ID": "capture-check-0001"})
+    assert response.status_code == 200
+    assert '"request_id": "capture-check-0001"' in SUITE_LOG.captured_text()
