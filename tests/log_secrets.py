@@ -22,7 +22,9 @@ SECRET_PATTERNS = {
 class SuiteLog:
     """A file that every log record of the run is written to as a JSON line, and the secrets known to be typed."""
 
-    def __init__(self) -> None:
+    def __init__(self, loggers: tuple[str, ...] = ()) -> None:
+        #: The loggers collected (the app's, the servers' and the limiter's unless others are named).
+        self.loggers = loggers or CAPTURED_LOGGERS
         self.path = Path(tempfile.mkdtemp(prefix="tracker-suite-log-")) / "suite.jsonl"
         self.handler = logging.FileHandler(self.path, encoding="utf-8")
         self.handler.setFormatter(JsonLineFormatter())
@@ -35,13 +37,13 @@ class SuiteLog:
 
         Named loggers, not the root: every migration runs Alembic's fileConfig, which replaces the root's handlers.
         """
-        for name in CAPTURED_LOGGERS:
+        for name in self.loggers:
             logging.getLogger(name).addHandler(self.handler)
         logging.getLogger("tracker").setLevel(logging.INFO)
 
     def detach(self) -> None:
         """Stop collecting and close the file."""
-        for name in CAPTURED_LOGGERS:
+        for name in self.loggers:
             logging.getLogger(name).removeHandler(self.handler)
         self.handler.close()
 
