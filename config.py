@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -58,6 +59,29 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: __Host-: the browser accepts it only over HTTPS, for this host alone, with Path=/ (no subdomain can set it);
+    #: a browser refuses such a cookie without Secure, so a deployment that turns Secure off gets the plain name.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    #: A signed-in session ends on the server after this long, or after 30 days when "remember me" was ticked.
+    SESSION_LIFETIME = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    #: Sessions the browser forgets on closing also end after this long without a request.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 60)))
+
+    #: Rate limits are counted in Redis when it is configured (shared by every worker and host), else in memory.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
+
+    #: JSON lines on stderr for the `tracker` loggers (requests, security events).
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_JSON_TO_STDERR = _env_bool("LOG_JSON_TO_STDERR", True)
+
+    #: Ed25519 private key (PEM file, outside the repository and the database) that signs audit checkpoints.
+    AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", str(INSTANCE_DIR / "audit-signing-key.pem"))
+    #: Where signed checkpoints are appended; keep it on storage the database's owner cannot write.
+    AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR", str(INSTANCE_DIR / "audit-checkpoints"))
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = 3600 * 8
@@ -83,6 +107,8 @@ class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    #: A __Host- cookie needs HTTPS; plain http://127.0.0.1 uses the plain name.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
 
     @classmethod
     def check(cls) -> None:
@@ -99,6 +125,10 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "session"
+    RATELIMIT_STORAGE_URI = "memory://"
+    #: The suite attaches its own handler (tests/conftest.py) and scans what was logged for secrets.
+    LOG_JSON_TO_STDERR = False
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_COST = 1024

@@ -25,6 +25,9 @@ from tests.factories import PASSWORD
 from tests.factories import gen_case
 from tests.factories import gen_cast
 from tests.factories import gen_user
+from tests.log_secrets import SuiteLog
+from tests.redisserver import REDIS_SERVER
+from tests.redisserver import ThrowawayRedis
 from tracker import create_app
 from tracker import demo
 from tracker.extensions import db
@@ -180,7 +183,8 @@ def db_session(app) -> Iterator:
 
 @pytest.fixture
 def client(app, db_session):
-    """A test client whose requests share the test's transaction."""
+    """A test client whose requests share the test's transaction, with the rate limits' counts cleared."""
+    app.extensions["rate_limiter"].reset()
     return app.test_client()
 
 
@@ -235,6 +239,7 @@ def live_server(databases) -> Iterator[LiveServer]:
     with app.app_context():
         rows = demo.load(db.session, app.extensions["password_hasher"])
         db.session.commit()
+        SUITE_LOG.known_secrets.update(password for _role, _email, password in rows)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -315,3 +320,41 @@ def new_page(chromium):
     yield open_page
     for context in contexts:
         context.close()
+#: Every record logged during the run, checked for secrets when the run ends (pytest_sessionfinish).
+SUITE_LOG = SuiteLog()
+SUITE_LOG.known_secrets.add(PASSWORD)
+
+
+def pytest_sessionstart(session) -> None:
+    """Start collecting the run's log lines."""
+    SUITE_LOG.attach()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the run when any log line holds a password, an access code, a session cookie or a full identifier."""
+    findings = SUITE_LOG.findings()
+    SUITE_LOG.detach()
+    if not SUITE_LOG.path.stat().st_size and session.testscollected > 100:
+        findings = ["nothing was logged during the run: the log capture is not attached"]
+    if findings:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("!", f"{len(findings)} secrets in the logs ({SUITE_LOG.path})", red=True, bold=True)
+            for finding in findings[:20]:
+                reporter.write_line(finding)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server on loopback for the whole run (CI installs it; skipped locally without it)."""
+    if not Path(REDIS_SERVER).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{REDIS_SERVER} is missing: .ci/run installs the redis-server package")
+        pytest.skip("redis-server not installed")
+    server = ThrowawayRedis()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

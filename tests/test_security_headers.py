@@ -6,6 +6,7 @@ from config import Config
 from tracker import CONTENT_SECURITY_POLICY
 from tracker import UNKNOWN_CLIENT_ADDRESS
 from tracker import create_app
+from tracker.web.route_policy import ANYONE
 
 
 def test_pages_carry_the_security_headers(client):
@@ -42,6 +43,8 @@ def address_seen_behind_one_proxy(session_app, forwarded_for: str) -> str:
     def address():
         seen["address"] = request.remote_addr
         return "ok"
+
+    app.extensions["route_policy"]["address"] = (ANYONE, None)
 
     app.test_client().get("/_address", headers={"X-Forwarded-For": forwarded_for})
     return seen["address"]

@@ -10,6 +10,7 @@ from flask import g
 from flask import has_request_context
 from flask import request
 from flask import session
+from flask_limiter import Limiter
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,6 +23,7 @@ from tracker.extensions import csrf
 from tracker.extensions import db
 from tracker.extensions import login_manager
 from tracker.extensions import migrate
+from tracker.logs import configure_json_logging
 from tracker.security import make_password_hasher
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -48,6 +50,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_notifications(app)
     register_client_address_check(app)
     register_security_headers(app)
+    register_request_context(app)
+    register_rate_limits(app)
+    register_route_policy(app)
     return app
 
 
@@ -193,7 +198,7 @@ def register_client_address_check(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Headers that make the browser refuse framing, sniffing and foreign scripts on every response."""
+    """Headers that make the browser refuse framing, sniffing, foreign scripts, shared windows and cached pages."""
 
     @app.after_request
     def add_security_headers(response):
@@ -201,6 +206,42 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # Every page but the static files may show personal data (a case, a filing, an account, a staff list):
+        # neither the browser nor a proxy may keep a copy.
+        if request.endpoint != "static" and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def register_request_context(app: Flask) -> None:
+    """A request id on every response and log line; JSON log lines on stderr unless the suite collects them."""
+    from tracker.web import request_context
+
+    if app.config["LOG_JSON_TO_STDERR"]:
+        configure_json_logging(app.config["LOG_LEVEL"])
+    request_context.register(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    """One limiter per app (its store is Redis when REDIS_URL is set), with the login limits installed on it."""
+    from tracker.web import auth
+
+    limiter = Limiter(
+        key_func=lambda: request.remote_addr or UNKNOWN_CLIENT_ADDRESS,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        strategy=app.config["RATELIMIT_STRATEGY"],
+        key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
+    )
+    auth.install_rate_limits(app, limiter)
+    app.extensions["rate_limiter"] = limiter
+
+
+def register_route_policy(app: Flask) -> None:
+    """Every route answers only the roles tracker/web/route_policy.py allows; a route missing there answers no one."""
+    from tracker.web import route_policy
+
+    route_policy.register(app)

@@ -6,11 +6,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit
+from tracker import audit_checkpoints
 from tracker import deadlines
 from tracker import demo
 from tracker import notifications
@@ -44,14 +46,61 @@ TEMPORARY_FILE_RETENTION = timedelta(hours=1)
 
 @tracker_cli.command("audit-verify")
 def audit_verify() -> None:
-    """Verify every case's audit chain; exit 1 at the first broken link, naming the case and event."""
+    """Verify every case's audit chain, then that each still extends the latest signed checkpoint; exit 1 if not."""
     checked = 0
     for _case_number, chain_break in audit.verify_chains(db.session):
         if chain_break is not None:
             click.echo(f"BROKEN: {chain_break}", err=True)
             sys.exit(1)
         checked += 1
-    click.echo(f"OK: {checked} case chains verified")
+    key_path = Path(current_app.config["AUDIT_SIGNING_KEY"])
+    directory = Path(current_app.config["AUDIT_CHECKPOINT_DIR"])
+    try:
+        checkpoint = None
+        if key_path.exists():
+            checkpoint = audit_checkpoints.latest_checkpoint(
+                directory, audit_checkpoints.load_signing_key(key_path).public_key()
+            )
+    except audit_checkpoints.CheckpointError as error:
+        click.echo(f"BROKEN: {error}", err=True)
+        sys.exit(1)
+    if checkpoint is None:
+        click.echo(f"OK: {checked} case chains verified (no signed checkpoint yet)")
+        return
+    departures = audit_checkpoints.chains_departing_from(db.session, checkpoint)
+    for number, reason in departures:
+        click.echo(f"REWRITTEN: case {number}: {reason}", err=True)
+    if departures:
+        sys.exit(1)
+    click.echo(f"OK: {checked} case chains verified, all extending the checkpoint of {checkpoint.created_at}")
+
+
+@tracker_cli.command("audit-keygen")
+def audit_keygen() -> None:
+    """Create the Ed25519 key that signs audit checkpoints (AUDIT_SIGNING_KEY); refuses to replace one."""
+    path = Path(current_app.config["AUDIT_SIGNING_KEY"])
+    try:
+        public_key = audit_checkpoints.generate_signing_key(path)
+    except audit_checkpoints.CheckpointError as error:
+        raise click.ClickException(str(error)) from None
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    click.echo(f"signing key written to {path}; public key (keep a copy elsewhere): {raw.hex()}")
+
+
+@tracker_cli.command("audit-checkpoint")
+def audit_checkpoint() -> None:
+    """Sign every chain's head and append the checkpoint to AUDIT_CHECKPOINT_DIR (run it from a scheduler)."""
+    for _case_number, chain_break in audit.verify_chains(db.session):
+        if chain_break is not None:
+            raise click.ClickException(f"not signing a broken chain: {chain_break}")
+    try:
+        key = audit_checkpoints.load_signing_key(Path(current_app.config["AUDIT_SIGNING_KEY"]))
+    except audit_checkpoints.CheckpointError as error:
+        raise click.ClickException(str(error)) from None
+    path = audit_checkpoints.write_checkpoint(
+        db.session, key, Path(current_app.config["AUDIT_CHECKPOINT_DIR"]), now=utcnow()
+    )
+    click.echo(f"checkpoint appended to {path}")
 
 
 @tracker_cli.command("sweep")

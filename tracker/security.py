@@ -1,12 +1,18 @@
 """Password hashing and access codes."""
 
+import functools
 import hashlib
 import hmac
 import secrets
 
 from argon2 import PasswordHasher
+from argon2 import Type
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
+from werkzeug.security import check_password_hash
+
+#: Prefixes of the hashes werkzeug's generate_password_hash writes (method:params$salt$hash).
+WERKZEUG_METHODS = ("pbkdf2:", "scrypt:")
 
 #: No 0/O, 1/I/L: codes are read off paper and typed on phones.
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -23,11 +29,38 @@ def hash_password(hasher: PasswordHasher, password: str) -> str:
 
 
 def verify_password(hasher: PasswordHasher, stored_hash: str, password: str) -> bool:
-    """Check a password against its stored hash without raising."""
+    """Check a password against its stored hash (argon2 of any parameters, or werkzeug's format) without raising."""
+    if stored_hash.startswith(WERKZEUG_METHODS):
+        try:
+            return check_password_hash(stored_hash, password)
+        except ValueError:
+            return False
     try:
         return hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(hasher: PasswordHasher, stored_hash: str) -> bool:
+    """True for anything but argon2id with today's parameters: it is replaced at the next successful login."""
+    if not stored_hash.startswith("$argon2id$"):
+        return True
+    try:
+        return hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    """A hash of a random password with the given cost, made once per cost."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID)
+    return hasher.hash(secrets.token_urlsafe(24))
+
+
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """Checked when no account has the e-mail, so that an unknown address costs as long as a wrong password."""
+    return _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
 
 
 def new_access_code() -> str:

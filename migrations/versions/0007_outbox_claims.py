@@ -1,7 +1,7 @@
 """Outbox claims: a sender claims each message under a lease, and waits longer after each failure; the sweep's index skips clocks already marked overdue
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 19:15:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

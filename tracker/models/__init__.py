@@ -39,6 +39,7 @@ from tracker.models.portal import Rating
 from tracker.models.portal import Representative
 from tracker.models.portal import TaxonomyTerm
 from tracker.models.portal import ThrottleEvent
+from tracker.models.sessions import UserSession
 from tracker.models.triage import CaseLink
 from tracker.models.triage import InformationRequest
 from tracker.models.triage import ReplyTemplate
@@ -103,6 +104,7 @@ __all__ = [
     "StateWriteRefused",
     "UTCDateTime",
     "User",
+    "UserSession",
     "Visibility",
     "state_write",
     "utcnow",

@@ -11,8 +11,10 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
+from sqlalchemy.orm import validates
 
 from tracker.extensions import db
+from tracker.logs import single_line
 from tracker.models.types import UTCDateTime
 from tracker.models.types import utcnow
 
@@ -68,6 +70,15 @@ class SecurityEvent(db.Model):
     target: Mapped[str] = mapped_column(String(300))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+    #: The actor's role ("anonymous" for a visitor), filled in from the request that caused the event.
+    role: Mapped[str | None] = mapped_column(String(20))
+    #: The X-Request-ID of that request, to find its log lines.
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+    @validates("target", "detail")
+    def _one_line(self, key: str, value: str | None) -> str | None:
+        """What a visitor typed is stored with its control characters escaped, so it never forges a line."""
+        return single_line(value, 300 if key == "target" else None)
 
     def __repr__(self) -> str:
         return f"<SecurityEvent {self.kind} {self.target}>"

@@ -1,5 +1,6 @@
 """Accounts: creating users, checking passwords, recording logins."""
 
+import unicodedata
 from datetime import datetime
 from datetime import timedelta
 
@@ -14,18 +15,25 @@ from tracker.models import SecurityEvent
 from tracker.models import User
 from tracker.models import utcnow
 from tracker.passwords import password_problems
+from tracker.security import dummy_hash
 from tracker.security import hash_password
+from tracker.security import needs_rehash
 from tracker.security import verify_password
-from tracker.services import throttle
+from tracker.services import sessions
 
-#: Failed logins allowed within the window, per client address and per account.
+#: Failed logins allowed within the window, per account and (wider) per client address; the web layer counts them.
 LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_LIMIT_PER_ACCOUNT = 5
 LOGIN_LIMIT_PER_ADDRESS = 30
-LOGIN_LIMIT_PER_ACCOUNT = 10
 
 
 class AccountError(ValueError):
     """An account cannot be created as asked."""
+
+
+def plain_name(name: str) -> str:
+    """A display name on one line: control characters and line breaks become spaces, runs of spaces one."""
+    return " ".join("".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in name).split())
 
 
 def normalise_email(email: str) -> str:
@@ -56,7 +64,7 @@ def create_user(
         email=email,
         password_hash=hash_password(hasher, password),
         role=str(role),
-        display_name=display_name,
+        display_name=plain_name(display_name),
         enterprise=enterprise,
         specialty=specialty,
         active=True,
@@ -74,27 +82,27 @@ def authenticate(
     remote_addr: str | None = None,
     now: datetime | None = None,
 ) -> User | None:
-    """Return the active user with these credentials, or None (and log and count the failure).
+    """Return the active user with these credentials, or None (and log the failure).
 
-    Raises Throttled after too many failures for the address or the account within the window,
-    before checking the password, so that guessing gets no answers.
+    An unknown address is checked against a dummy hash and a disabled account's password is checked too, so that
+    every failure costs the same time. A hash in an older format or with older parameters is replaced by one with
+    today's argon2id parameters once the password has matched it.
     """
     now = now or utcnow()
-    keys = [
-        (f"login:ip:{remote_addr or 'unknown'}", LOGIN_LIMIT_PER_ADDRESS),
-        (f"login:account:{normalise_email(email)[:150]}", LOGIN_LIMIT_PER_ACCOUNT),
-    ]
-    throttle.check(session, keys, LOGIN_WINDOW, now=now)
-    user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
-    if user is not None and user.active and verify_password(hasher, user.password_hash, password):
+    address = normalise_email(email)
+    user = session.scalars(select(User).where(User.email == address)).first()
+    matches = verify_password(hasher, user.password_hash if user is not None else dummy_hash(hasher), password)
+    if user is not None and matches and user.active:
+        if needs_rehash(hasher, user.password_hash):
+            user.password_hash = hash_password(hasher, password)
         user.last_login_at = now
+        session.add(SecurityEvent(kind="login", user_id=user.id, target=user.email, remote_addr=remote_addr))
         return user
-    throttle.count_attempt(session, keys, now=now)
     session.add(
         SecurityEvent(
             kind="login_failed",
             user_id=user.id if user is not None else None,
-            target=normalise_email(email)[:300],
+            target=address[:300],
             remote_addr=remote_addr,
         )
     )
@@ -129,15 +137,30 @@ def register_consumer(
 
 
 def change_password(
-    session: Session, hasher: PasswordHasher, user: User, current_password: str, new_password: str
-) -> None:
-    """Replace the password after proving the current one."""
+    session: Session,
+    hasher: PasswordHasher,
+    user: User,
+    current_password: str,
+    new_password: str,
+    *,
+    now: datetime,
+    current_session_token: str | None,
+) -> int:
+    """Replace the password after proving the current one, and end every other session of the account.
+
+    Returns how many other sessions were ended.
+    """
     if not verify_password(hasher, user.password_hash, current_password):
         raise AccountError("wrong_current_password")
     problems = password_problems(new_password, email=user.email)
     if problems:
         raise WeakPassword(problems)
     user.password_hash = hash_password(hasher, new_password)
+    ended = sessions.end_all_sessions(
+        session, user, now=now, reason="password_changed", except_token=current_session_token
+    )
+    session.add(SecurityEvent(kind="password_changed", user_id=user.id, target=user.email, detail=f"ended {ended}"))
+    return ended
 
 
 #: Languages an account's e-mails can be written in.

@@ -27,6 +27,7 @@ from tracker.models import User
 from tracker.notifications import queue_message
 from tracker.passwords import password_problems
 from tracker.services import accounts
+from tracker.services import sessions
 from tracker.services.accounts import WeakPassword
 
 #: How long an invitation link works.
@@ -236,6 +237,8 @@ def set_active(session: Session, actor: User, user: User, active: bool, *, now: 
     if user.active == active:
         return
     user.active = active
+    if not active:
+        sessions.end_all_sessions(session, user, now=now, reason="account_disabled")
     _log(session, "account_enabled" if active else "account_disabled", actor, user.email, now)
 
 

@@ -7,18 +7,17 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
-from flask_login import login_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import TooManyRequests
 
 from tracker.extensions import db
 from tracker.models import Role
 from tracker.models import User
+from tracker.models import utcnow
 from tracker.services import accounts
 from tracker.services import filing
 from tracker.services.accounts import AccountError
@@ -30,21 +29,16 @@ from tracker.web.account_forms import ClaimForm
 from tracker.web.account_forms import PasswordChangeForm
 from tracker.web.account_forms import RegisterForm
 from tracker.web.account_forms import password_messages
+from tracker.web.auth import begin_session
+from tracker.web.auth import current_session_token
 from tracker.web.redirects import safe_next_url
-from tracker.web.uploads import DRAFT_OWNER_KEY
 
 bp = Blueprint("accounts", __name__)
 
-#: Session entries that outlive signing in: the chosen language and a filing started before registering.
-KEPT_SESSION_KEYS = ("lang", DRAFT_OWNER_KEY)
-
-
 def sign_in_fresh(user: User) -> None:
-    """Start a new session for the new account, keeping only the language and a filing in progress."""
-    kept = {key: session[key] for key in KEPT_SESSION_KEYS if key in session}
-    session.clear()
-    session.update(kept)
-    login_user(user)
+    """Start a new server-side session for the new account, keeping only the language and a filing in progress."""
+    begin_session(user)
+    db.session.commit()
 
 
 def next_page() -> str:
@@ -101,6 +95,8 @@ def change_password():
                 current_user,
                 form.current_password.data,
                 form.password.data,
+                now=utcnow(),
+                current_session_token=current_session_token(),
             )
             db.session.commit()
         except WeakPassword as weak:

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
 from tracker.extensions import db
+from tracker.models import SecurityEvent
 from tracker.workflow import GuardFailed
 from tracker.workflow import InvalidTransition
 from tracker.workflow import StaleCase
@@ -114,12 +115,15 @@ def handle_internal_error(error: InternalServerError):
 
 
 def handle_workflow_error(error: WorkflowError):
-    """The workflow refused the action: roll back and answer with the status it carries."""
+    """The workflow refused the action: roll back, record the refusal, and answer with the status it carries."""
     db.session.rollback()
     if isinstance(error, GuardFailed):
         code, message = "guard_failed", error.message
     else:
         code, message = WORKFLOW_ERRORS.get(type(error), ("workflow_error", error.message))
+    db.session.add(SecurityEvent(kind="transition_refused", target=request.path, remote_addr=request.remote_addr,
+                                 detail=code))
+    db.session.commit()
     return error_response(error.status_code, code, message)
 
 
