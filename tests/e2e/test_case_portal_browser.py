@@ -45,9 +45,14 @@ def log_in(page, live_server, role: str) -> None:
 
 
 def open_first_case_in_state(page, state: str) -> str:
-    """Open the first case of the list in the given state; returns its number."""
-    row = page.locator("#case-list tbody tr").filter(has=page.locator(f'[data-state="{state}"]')).first
-    link = row.get_by_role("link")
+    """Open the first case of the list in the given state, looking through the list's pages; returns its number."""
+    rows = page.locator("#case-list tbody tr").filter(has=page.locator(f'[data-state="{state}"]'))
+    first_page = page.url.split("?")[0]
+    for page_number in range(2, 6):
+        if rows.count():
+            break
+        page.goto(f"{first_page}?page={page_number}")
+    link = rows.first.get_by_role("link")
     number = link.inner_text()
     link.click()
     expect(page.get_by_role("heading", name=number)).to_be_visible()

@@ -19,8 +19,9 @@ ROLES = ("anonymous", "consumer", "officer", "enterprise", "expert", "admin")
 #: Pages visited per role at most, so that the whole crawl stays well under two minutes.
 MAX_PAGES_PER_ROLE = 18
 #: Endpoints not to follow: leaving the session, file downloads, the language switch and static files.
-SKIPPED_ENDPOINTS = {"auth.logout", "main.set_language", "static", "main.favicon"}
-SKIPPED_WORDS = ("download", "logout", "/static/")
+SKIPPED_ENDPOINTS = {"auth.logout", "main.set_language", "static", "main.favicon", "enterprise.export_csv",
+                     "expert.opinion_report"}
+SKIPPED_WORDS = ("download", "logout", "/static/", ".csv")
 
 #: Records CSP violations in the page itself; added through DevTools, so the CSP does not block it.
 CSP_LISTENER = """
