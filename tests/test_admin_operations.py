@@ -13,6 +13,7 @@ from tracker.extensions import db
 from tracker.models import Alert
 from tracker.models import OutboxMessage
 from tracker.models import SecurityEvent
+from tracker.models import utcnow
 from tracker.notifications import MAX_ATTEMPTS
 from tracker.services import security_log
 from tracker.services.security_log import Cursor
@@ -68,13 +69,14 @@ def test_the_outbox_lists_failed_messages_only(client, login_as):
 
 def test_a_retried_message_is_sent_by_the_next_run(client, login_as, app, capsys):
     login_as("admin")
-    message = failed_message(attempts=MAX_ATTEMPTS, last_error="550 mailbox unavailable")
+    message = failed_message(attempts=MAX_ATTEMPTS, last_error="550 mailbox unavailable",
+                             next_attempt_at=utcnow() + timedelta(hours=1))
     db.session.commit()
-    assert notifications.send_pending(db.session, {"MAIL_SERVER": None}) == 0, "given up: not sent again by itself"
+    assert notifications.send_pending(db.session, {"MAIL_SERVER": None}) == 0, "waiting out its back-off"
     response = client.post(f"/admin/outbox/{message.id}/retry")
     assert response.status_code == 302
     db.session.refresh(message)
-    assert (message.attempts, message.last_error, message.sent_at) == (0, None, None)
+    assert (message.attempts, message.last_error, message.sent_at, message.next_attempt_at) == (0, None, None, None)
     assert f'data-message="{message.id}"' not in client.get("/admin/outbox").get_data(as_text=True)
     assert notifications.send_pending(db.session, {"MAIL_SERVER": None}) == 1
     db.session.refresh(message)

@@ -45,4 +45,5 @@ def retry_message(message: OutboxMessage, actor: User) -> OutboxMessage:
         raise OutboxError("not_failed")
     message.attempts = 0
     message.last_error = None
+    message.next_attempt_at = None  # not after the back-off the sender set: now
     return message
