@@ -86,7 +86,7 @@ POLICY: dict[str, tuple[str, int | None]] = {
     "expert.decline": ("expert", 404),
     "expert.give_opinion": ("expert", 404),
     "expert.inbox": ("expert", 404),
-    "expert.opinion_report": ("expert", 404),
+    "expert.opinion_report": ("expert officer admin", 404),  # staff read the reports too; the view checks who may
     "admin.add_term": ("admin", 404),
     "admin.alert_list": ("admin", 404),
     "admin.calendar_overview": ("admin", 404),
