@@ -22,6 +22,7 @@ from tracker.models import CalendarDay
 from tracker.models import CalendarYear
 from tracker.models import utcnow
 from tracker.services import filing
+from tracker.services import inspections
 from tracker.services import throttle
 from tracker.workflow.diagrams import readme_section
 
@@ -55,6 +56,7 @@ def sweep(now_text: str | None) -> None:
     total_cases = total_deadlines = 0
     fixed = deadlines.recompute_pending(db.session)
     db.session.commit()
+    finalized = _finalize_lapsed_reports(now)
     conflicts = 0
     while True:
         try:
@@ -71,7 +73,27 @@ def sweep(now_text: str | None) -> None:
             break
         total_cases += len(result.cases)
         total_deadlines += result.deadlines
-    click.echo(f"swept: {total_deadlines} overdue deadlines on {total_cases} cases; {fixed} pending dates fixed")
+    click.echo(f"swept: {total_deadlines} overdue deadlines on {total_cases} cases; {fixed} pending dates fixed; "
+               f"{finalized} reports made final")
+
+
+def _finalize_lapsed_reports(now: datetime) -> int:
+    """Make final, batch by batch, each report whose objection window ended without an objection."""
+    total = conflicts = 0
+    while True:
+        try:
+            finalized = inspections.finalize_lapsed_reports(db.session, now=now)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            conflicts += 1
+            if conflicts > MAX_SWEEP_CONFLICTS:
+                break
+            continue
+        if not finalized:
+            return total
+        total += len(finalized)
+    return total
 
 
 @tracker_cli.command("purge")
@@ -127,7 +149,8 @@ def calendar_year(year: int, holidays: tuple[str, ...], workdays: tuple[str, ...
 def load_demo() -> None:
     """Create one account per role and cases of every kind in many states (once)."""
     logins_file = Path(current_app.instance_path) / "demo-logins.txt"
-    logins = demo.load(db.session, current_app.extensions["password_hasher"])
+    logins = demo.load(db.session, current_app.extensions["password_hasher"],
+                       upload_root=Path(current_app.config["UPLOAD_FOLDER"]))
     if logins is None:
         click.echo("demo data already loaded")
         if logins_file.exists():

@@ -17,6 +17,14 @@ from tracker.models.deadlines import Deadline
 from tracker.models.deadlines import DeadlinePause
 from tracker.models.deadlines import DeadlineStatus
 from tracker.models.deadlines import RuleSet
+from tracker.models.inspection import BASIS_KINDS
+from tracker.models.inspection import CUSTODY_STEPS
+from tracker.models.inspection import FEE_PAYERS
+from tracker.models.inspection import Commission
+from tracker.models.inspection import CustodyEntry
+from tracker.models.inspection import InspectionBody
+from tracker.models.inspection import ReportRound
+from tracker.models.inspection import SamplingRecord
 from tracker.models.outbox import OutboxMessage
 from tracker.models.portal import Evidence
 from tracker.models.portal import FilingDraft
@@ -34,6 +42,14 @@ from tracker.models.users import Role
 from tracker.models.users import User
 
 __all__ = [
+    "BASIS_KINDS",
+    "CUSTODY_STEPS",
+    "FEE_PAYERS",
+    "Commission",
+    "CustodyEntry",
+    "InspectionBody",
+    "ReportRound",
+    "SamplingRecord",
     "CASE_NUMBER_PREFIX",
     "MAX_ROW_ID",
     "STAFF_ROLES",

@@ -49,6 +49,16 @@ EXTRA_ACTION_LABELS = {
     "claim": _l("Case linked to an account"),
     "reissue_access_code": _l("Access code reissued"),
     "confirm_enterprise": _l("Enterprise confirmed"),
+    "commission_drafted": _l("Commission drafted"),
+    "commission_amended": _l("Commission changed: confirmations voided"),
+    "commission_confirmed": _l("Commission confirmed by a party"),
+    "inspection_body_assigned": _l("Inspection body assigned"),
+    "sampling_recorded": _l("Samples taken and sealed"),
+    "sample_custody": _l("Sample custody recorded"),
+    "report_uploaded": _l("Report file uploaded"),
+    "fee_recorded": _l("Fee recorded"),
+    "mediation_paused_for_testing": _l("Mediation clock paused for testing"),
+    "mediation_resumed_after_testing": _l("Mediation clock resumed after testing"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).
