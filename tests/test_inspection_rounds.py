@@ -14,6 +14,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.factories import gen_case
+from tests.factories import gen_cast
 from tests.factories import gen_user
 from tracker.demo import DEMO_REPORT_PDF
 from tracker.demo import commission_terms_for
@@ -306,3 +307,33 @@ def test_a_complaints_mediation_due_date_moves_by_exactly_the_working_days_its_a
     expected = WorkingCalendar().add_working_days(mediation.started_on, mediation.length_days + took)
     assert mediation.due_on == expected
     assert WorkingCalendar().working_days_between(due_before, mediation.due_on) == took
+
+
+def test_flask_tracker_sweep_finalizes_a_lapsed_report_once(databases):
+    app = databases.migrated_app("sweep_reports")
+    try:
+        with app.app_context():
+            cast = gen_cast()
+            case = gen_case(cast, CaseKind.APPRAISAL, "objection_window")
+            number, served = case.number, case.report_rounds[-1].served_on
+            db.session.commit()
+            db.session.remove()
+        when = at_noon(served + timedelta(days=16)).isoformat()
+        runner = app.test_cli_runner()
+        first = runner.invoke(args=["tracker", "sweep", "--now", when])
+        assert first.exit_code == 0, first.output
+        assert "1 reports made final" in first.output
+        second = runner.invoke(args=["tracker", "sweep", "--now", when])
+        assert "0 reports made final" in second.output
+        with app.app_context():
+            case = cases.find_case_by_number(db.session, number)
+            assert case.state == "final"
+            actors = db.session.scalars(
+                select(AuditEvent.actor_role).where(AuditEvent.case_id == case.id, AuditEvent.action == "finalize")
+            ).all()
+            assert actors == ["system"]
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
