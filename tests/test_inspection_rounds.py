@@ -337,3 +337,18 @@ def test_flask_tracker_sweep_finalizes_a_lapsed_report_once(databases):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_withdrawing_a_linked_appraisal_resumes_the_complaints_mediation_clock(cast):
+    filed = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    complaint = gen_case(cast, CaseKind.COMPLAINT, "mediation", filed_at=filed)
+    mediation = next(d for d in complaint.deadlines if d.clock == "mediation")
+    data = {**filing_data(cast.enterprise_user.enterprise, CaseKind.APPRAISAL, 8), "related_case_id": complaint.id}
+    appraisal, _code = cases.submit_case(db.session, cast.applicant, CaseKind.APPRAISAL, data, now=filed)
+    db.session.flush()
+    started = drive(db.session, appraisal, find_path(CaseKind.APPRAISAL, "panel_forming"), cast, start=filed)
+    assert mediation.status == "paused"
+    fire(appraisal, "withdraw", cast.applicant, now=started + timedelta(days=14))
+    assert mediation.status == "running"
+    assert mediation.paused_days == WorkingCalendar().working_days_between(
+        local_date(started), local_date(started + timedelta(days=14)))

@@ -99,7 +99,8 @@ def _intake(withdrawable: tuple[str, ...]) -> list[Row]:
             _l("Refuse the case"), guards=("refusal_code_valid",), effects=("record_refusal",),
             stop=(ALL_CLOCKS,), destructive=True),
         Row("withdraw", withdrawable, "withdrawn", (C,), _l("Withdraw the case"),
-            guards=("actor_is_applicant",), stop=(ALL_CLOCKS,), destructive=True),
+            guards=("actor_is_applicant",), effects=("resume_linked_complaint",), stop=(ALL_CLOCKS,),
+            destructive=True),
     ]
 
 
