@@ -352,3 +352,21 @@ def test_withdrawing_a_linked_appraisal_resumes_the_complaints_mediation_clock(c
     assert mediation.status == "running"
     assert mediation.paused_days == WorkingCalendar().working_days_between(
         local_date(started), local_date(started + timedelta(days=14)))
+
+
+def test_a_later_service_date_moves_the_objection_window_and_the_sweep_with_it(make_case, cast):
+    case = make_case(CaseKind.ARBITRATION, state="objection_window")
+    issued = case.report_rounds[-1].issued_on
+    served = issued + timedelta(days=3)
+    with pytest.raises(InspectionError) as future:
+        inspections.record_service(db.session, case, cast.officer, issued + timedelta(days=30),
+                                   now=at_noon(issued + timedelta(days=4)))
+    assert future.value.code == "service_date"
+    inspections.record_service(db.session, case, cast.officer, served, now=at_noon(issued + timedelta(days=4)))
+    assert inspections.objection_window_ends_on(case) == served + timedelta(days=15)
+    assert next(d for d in case.deadlines if d.clock == "objection").due_on == served + timedelta(days=15)
+    assert inspections.finalize_lapsed_reports(db.session, now=at_noon(issued + timedelta(days=17))) == []
+    with pytest.raises(GuardFailed):
+        fire(case, "raise_objection", cast.applicant, reason="不同意", now=at_noon(served + timedelta(days=16)))
+    assert fire(case, "raise_objection", cast.applicant, reason="不同意",
+                now=at_noon(issued + timedelta(days=18))) == "re_inspection"

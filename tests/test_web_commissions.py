@@ -229,3 +229,22 @@ def test_an_administrator_adds_a_body_and_its_staff(client, login_as):
 def test_only_administrators_open_the_bodies_page(client, login_as):
     login_as(gen_user(Role.OFFICER))
     assert client.get("/admin/bodies").status_code == 404
+
+
+def test_the_officer_records_a_later_service_date_and_a_future_one_is_refused(client, login_as, make_case, cast):
+    case = make_case(CaseKind.APPRAISAL, state="objection_window")
+    issued = case.report_rounds[-1].issued_on
+    login_as(cast.officer)
+    page = client.get(f"/officer/cases/{case.number}/inspection").get_data(as_text=True)
+    assert 'id="service-form"' in page
+    future = client.post(f"/officer/cases/{case.number}/inspection/service",
+                         data={"served_on": (local_date(utcnow()) + timedelta(days=2)).isoformat()})
+    assert future.status_code == 422
+    assert "该日期晚于今天。" in future.get_data(as_text=True)
+    served = min(issued + timedelta(days=2), local_date(utcnow()))
+    response = client.post(f"/officer/cases/{case.number}/inspection/service", data={"served_on": served.isoformat()})
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.report_rounds[-1].served_on == served
+    page = client.get(f"/cases/{case.number}").get_data(as_text=True)
+    assert f'id="objection-until">{(served + timedelta(days=15)).isoformat()}<' in page

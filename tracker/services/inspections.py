@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import audit
+from tracker import deadlines
 from tracker import workflow
 from tracker.evidence import PDF
 from tracker.models import CUSTODY_STEPS
@@ -29,6 +30,7 @@ from tracker.models import Visibility
 from tracker.services.attachments import EvidencePolicy
 from tracker.services.attachments import attach_evidence
 from tracker.workflow.guards import current_round
+from tracker.working_days import WorkingCalendar
 from tracker.working_days import local_date
 
 #: States in which samples may be taken, per kind (an appraisal has no sampling step of its own).
@@ -260,6 +262,28 @@ def upload_report(
         visibility=Visibility.PARTIES, from_state=case.state, to_state=case.state, now=now,
     )
     return report_round
+
+
+def record_service(session: Session, case: Case, officer: User, served_on: date, *, now: datetime) -> None:
+    """Record the day the report actually reached the parties (e.g. by post); the objection window moves with it."""
+    _require_officer(officer)
+    report_round = current_round(case)
+    if case.state != "objection_window" or report_round is None or report_round.issued_on is None:
+        raise InspectionError("not_served_step")
+    if served_on < report_round.issued_on or served_on > local_date(now):
+        raise InspectionError("service_date")
+    calendar = WorkingCalendar.from_session(session)
+    with session.no_autoflush:
+        report_round.served_on = served_on
+        case.report_issued_on = served_on
+        for deadline in deadlines.open_deadlines(case, "objection"):
+            deadline.started_on = served_on
+            deadlines.recompute_due_date(session, deadline, calendar)
+        audit.record(
+            session, case, actor=officer, action="report_served",
+            body={"round": report_round.number, "served_on": served_on.isoformat()},
+            visibility=Visibility.PARTIES, from_state=case.state, to_state=case.state, now=now,
+        )
 
 
 def record_fee(

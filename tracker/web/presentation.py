@@ -57,6 +57,7 @@ EXTRA_ACTION_LABELS = {
     "sample_custody": _l("Sample custody recorded"),
     "report_uploaded": _l("Report file uploaded"),
     "fee_recorded": _l("Fee recorded"),
+    "report_served": _l("Service date of the report recorded"),
     "mediation_paused_for_testing": _l("Mediation clock paused for testing"),
     "mediation_resumed_after_testing": _l("Mediation clock resumed after testing"),
 }

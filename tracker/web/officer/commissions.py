@@ -33,6 +33,8 @@ from tracker.web.officer.forms_commissions import CustodyForm
 from tracker.web.officer.forms_commissions import FeeForm
 from tracker.web.officer.forms_commissions import ReportForm
 from tracker.web.officer.forms_commissions import SamplingForm
+from tracker.web.officer.forms_commissions import ServiceForm
+from tracker.web.presentation import format_date
 from tracker.web.uploads import evidence_policy
 from tracker.web.uploads import upload_root
 from tracker.workflow import WorkflowError
@@ -59,6 +61,8 @@ REFUSALS = {
     "already_issued": (_l("This round's report has already been issued."), 409),
     "not_pdf": (_l("The report must be a PDF document."), 422),
     "no_such_round": (_l("No such round on this case."), 404),
+    "not_served_step": (_l("The service date is recorded while the objection period runs."), 409),
+    "service_date": (_l("The service date lies between the issue date and today."), 422),
 }
 
 
@@ -136,6 +140,9 @@ def _render_inspection(case: Case, status: int = 200, **forms):
         custody_form=forms.get("custody_form"),
         report_form=forms.get("report_form") or ReportForm(formdata=None),
         fee_form=forms.get("fee_form"),
+        service_form=forms.get("service_form") or ServiceForm(
+            formdata=None, served_on=report_round.served_on if report_round else None),
+        may_record_service=case.state == "objection_window",
         may_assign_body=(case.kind == "arbitration" and report_round is not None and report_round.issued_on is None),
         may_sample=case.state in inspections.SAMPLING_STATES.get(case.kind, ()),
         may_upload_report=(case.state in inspections.REPORT_STATES.get(case.kind, ())
@@ -258,3 +265,21 @@ def record_fee(number: str):
     db.session.commit()
     flash(_("The fee is recorded."), "success")
     return redirect(url_for("officer.inspection", number=case.number, _anchor="fees"))
+
+
+@bp.post("/cases/<case_number:number>/inspection/service")
+@login_required
+def record_service(number: str):
+    """Record the day the report reached both parties; the objection period counts from it."""
+    case = _officer_case(number)
+    form = ServiceForm()
+    if not form.validate_on_submit():
+        return _render_inspection(case, 422, service_form=form)
+    try:
+        inspections.record_service(db.session, case, current_user, form.served_on.data, now=utcnow())
+    except InspectionError as error:
+        return _refused(case, error, "service_form", form)
+    db.session.commit()
+    flash(_("The service date is recorded; objections are heard until %(date)s.",
+            date=format_date(inspections.objection_window_ends_on(case))), "success")
+    return redirect(url_for("cases.show", number=case.number, _anchor="rounds"))

@@ -165,3 +165,9 @@ class FeeForm(PostedForm):
         InputRequired(message=REQUIRED), NumberRange(min=0, max=10_000_000)])
     paid_by = SelectField(_l("Paid by"), choices=_choices(PAYER_LABELS), validators=[DataRequired(message=REQUIRED)])
     paid_on = DateField(_l("Paid on"), validators=[InputRequired(message=REQUIRED), _not_in_future])
+
+
+class ServiceForm(PostedForm):
+    """The day the report reached both parties."""
+
+    served_on = DateField(_l("Served on both parties on"), validators=[InputRequired(message=REQUIRED), _not_in_future])
