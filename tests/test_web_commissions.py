@@ -248,3 +248,47 @@ def test_the_officer_records_a_later_service_date_and_a_future_one_is_refused(cl
     assert case.report_rounds[-1].served_on == served
     page = client.get(f"/cases/{case.number}").get_data(as_text=True)
     assert f'id="objection-until">{(served + timedelta(days=15)).isoformat()}<' in page
+
+
+def test_the_bodys_staff_log_custody_and_upload_the_report_of_their_round_only(
+    client, login_as, make_case, cast, uploads
+):
+    case = make_case(CaseKind.ARBITRATION, state="inspection")
+    body = case.report_rounds[0].inspection_body
+    staff = gen_user(Role.EXPERT)
+    staff.inspection_body_id = body.id
+    db.session.flush()
+    login_as(staff)
+    assert case.number in client.get("/expert/inspections").get_data(as_text=True)
+    assert "我的检验机构承担的本轮样品和报告" in client.get(f"/cases/{case.number}").get_data(as_text=True)
+    sampling = case.sampling_records[0]
+    moment = (utcnow() + timedelta(hours=8) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    logged = client.post(f"/expert/cases/{case.number}/inspection/custody", data={
+        "sampling_id": sampling.id, "step": "received", "handled_by": "检验员赵某", "occurred_at": moment})
+    assert logged.status_code == 302
+    uploaded = client.post(f"/expert/cases/{case.number}/inspection/report",
+                           data={"reference": "JY-1", "report_file": (io.BytesIO(DEMO_REPORT_PDF), "报告.pdf")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 302
+    db.session.refresh(case)
+    assert case.report_rounds[0].report_file.uploaded_by_id == staff.id
+    assert [entry.step for entry in sampling.custody] == ["received"]
+
+    other = gen_user(Role.EXPERT)
+    other.inspection_body_id = new_body("别的检验所").id
+    db.session.flush()
+    switch_user(client, login_as, other)
+    assert client.get(f"/expert/cases/{case.number}/inspection").status_code == 404
+    assert client.post(f"/expert/cases/{case.number}/inspection/custody", data={}).status_code == 404
+    switch_user(client, login_as, gen_user(Role.EXPERT))
+    assert client.get("/expert/inspections").status_code == 404
+
+
+def test_the_first_rounds_body_no_longer_works_on_the_second_round(client, login_as, make_case, cast):
+    case = make_case(CaseKind.ARBITRATION, state="re_inspection")
+    staff = gen_user(Role.EXPERT)
+    staff.inspection_body_id = case.report_rounds[0].inspection_body_id
+    db.session.flush()
+    login_as(staff)
+    assert client.get(f"/cases/{case.number}").status_code == 200
+    assert client.get(f"/expert/cases/{case.number}/inspection").status_code == 404

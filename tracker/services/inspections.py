@@ -67,18 +67,18 @@ def _require_officer(user: User) -> None:
         raise InspectionError("not_officer")
 
 
-def is_body_staff_of(case: Case, user: User | None) -> bool:
-    """Staff of an inspection body that carries out a round of this case."""
+def works_on_current_round(case: Case, user: User | None) -> bool:
+    """Staff of the body that carries out the case's current round: they log custody and upload its report."""
+    report_round = current_round(case)
     body_id = getattr(user, "inspection_body_id", None)
     return (
-        body_id is not None
-        and user.role == Role.EXPERT
-        and any(report_round.inspection_body_id == body_id for report_round in case.report_rounds)
+        report_round is not None and body_id is not None and user.role == Role.EXPERT
+        and report_round.inspection_body_id == body_id
     )
 
 
 def _require_officer_or_body_staff(case: Case, user: User) -> None:
-    if user.role != Role.OFFICER and not is_body_staff_of(case, user):
+    if user.role != Role.OFFICER and not works_on_current_round(case, user):
         raise InspectionError("not_allowed")
 
 
@@ -111,6 +111,14 @@ def attach_staff(session: Session, admin: User, body: InspectionBody, staff: Use
     if staff is None or staff.role != Role.EXPERT:
         raise InspectionError("not_expert")
     staff.inspection_body_id = body.id
+
+
+def body_cases(session: Session, staff: User) -> list[Case]:
+    """The cases one of whose rounds the staff member's body carries out, newest first."""
+    if staff.inspection_body_id is None:
+        return []
+    rounds = select(ReportRound.case_id).where(ReportRound.inspection_body_id == staff.inspection_body_id)
+    return list(session.scalars(select(Case).where(Case.id.in_(rounds)).order_by(Case.filed_at.desc(), Case.id.desc())))
 
 
 def staff_of(session: Session, body: InspectionBody) -> list[User]:

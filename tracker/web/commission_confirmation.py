@@ -100,3 +100,9 @@ def commission_applicant_name(case) -> str:
     if current_user.role == Role.ENTERPRISE and not case.consent_forward_contact:
         return mask_name(name)
     return name
+
+
+@bp.app_template_global()
+def may_do_inspection_work(case) -> bool:
+    """Staff of the body carrying out the current round log custody and upload its report."""
+    return current_user.is_authenticated and inspections.works_on_current_round(case, current_user)
