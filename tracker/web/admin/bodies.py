@@ -46,7 +46,7 @@ def _strip(value: object) -> object:
 class BodyForm(PostedForm):
     """An inspection body and what its accreditation covers."""
 
-    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name of the body"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     accreditation_number = StringField(_l("Accreditation number (CMA/CNAS)"), filters=[_strip],
                                        validators=[Optional(), Length(max=100)])
     accreditation_scope = TextAreaField(_l("Accreditation scope"), filters=[_strip],
