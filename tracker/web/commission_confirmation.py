@@ -95,9 +95,9 @@ def custody_step_label(step: str) -> object:
 
 @bp.app_template_global()
 def commission_applicant_name(case) -> str:
-    """The applicant as the commission names them; masked for an enterprise the consumer gave no consent to."""
+    """The applicant as the commission names them; masked for experts, and for an enterprise without consent."""
     name = case.commission.applicant_name if case.commission else ""
-    if current_user.role == Role.ENTERPRISE and not case.consent_forward_contact:
+    if current_user.role == Role.EXPERT or (current_user.role == Role.ENTERPRISE and not case.consent_forward_contact):
         return mask_name(name)
     return name
 

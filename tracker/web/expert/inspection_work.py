@@ -12,6 +12,7 @@ from flask_login import login_required
 
 from tracker.evidence import EvidenceRejected
 from tracker.extensions import db
+from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import Role
 from tracker.models import SamplingRecord
@@ -98,7 +99,8 @@ def log_custody(number: str):
     form = CustodyForm()
     if not form.validate_on_submit():
         return _render(case, 422, custody_form=form)
-    sampling = db.session.get(SamplingRecord, form.sampling_id.data) if 0 < form.sampling_id.data < 2**31 else None
+    sampling_id = form.sampling_id.data
+    sampling = db.session.get(SamplingRecord, sampling_id) if 0 < sampling_id <= MAX_ROW_ID else None
     try:
         inspections.log_custody(db.session, case, current_user, sampling, step=form.step.data,
                                 handled_by=form.handled_by.data, occurred_at=form.occurred_at_utc(), now=utcnow())
