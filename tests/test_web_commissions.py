@@ -217,13 +217,19 @@ def test_an_administrator_adds_a_body_and_its_staff(client, login_as):
         "name": "国家电器检验中心", "accreditation_number": "CNAS L1234", "accreditation_scope": "家用电器安全"})
     assert response.status_code == 302
     body = db.session.scalars(select(InspectionBody).where(InspectionBody.name == "国家电器检验中心")).one()
-    assert client.post(f"/admin/bodies/{body.id}/staff", data={"email": expert.email}).status_code == 302
+    assert client.post("/admin/bodies/staff", data={"body_id": body.id, "email": expert.email}).status_code == 302
     assert db.session.get(User, expert.id).inspection_body_id == body.id
     duplicate = client.post("/admin/bodies", data={"name": "国家电器检验中心", "accreditation_scope": "x"})
     assert duplicate.status_code == 409
-    not_expert = client.post(f"/admin/bodies/{body.id}/staff", data={"email": "nobody@example.test"})
+    not_expert = client.post("/admin/bodies/staff", data={"body_id": body.id, "email": "nobody@example.test"})
     assert not_expert.status_code == 422
     assert "国家电器检验中心" in client.get("/admin/bodies").get_data(as_text=True)
+    renamed = client.post("/admin/bodies/edit", data={"body_id": body.id, "name": "国家电器检验中心（北京）",
+                                                     "accreditation_scope": "家用电器安全；电磁兼容"})
+    assert renamed.status_code == 302
+    assert db.session.get(InspectionBody, body.id).name == "国家电器检验中心（北京）"
+    assert client.post("/admin/bodies/edit", data={"body_id": "99999999999", "name": "x",
+                                                   "accreditation_scope": "x"}).status_code == 404
 
 
 def test_only_administrators_open_the_bodies_page(client, login_as):

@@ -13,11 +13,14 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms import BooleanField
 from wtforms import EmailField
+from wtforms import IntegerField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
 
 from tracker.extensions import db
 from tracker.models import MAX_ROW_ID
@@ -44,8 +47,9 @@ def _strip(value: object) -> object:
 
 
 class BodyForm(PostedForm):
-    """An inspection body and what its accreditation covers."""
+    """An inspection body and what its accreditation covers; `body_id` names the body being changed."""
 
+    body_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     name = StringField(_l("Name of the body"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     accreditation_number = StringField(_l("Accreditation number (CMA/CNAS)"), filters=[_strip],
                                        validators=[Optional(), Length(max=100)])
@@ -57,6 +61,7 @@ class BodyForm(PostedForm):
 class StaffForm(PostedForm):
     """An expert account that works for the body."""
 
+    body_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     email = EmailField(_l("E-mail of an expert account"), filters=[_strip],
                        validators=[DataRequired(), Length(max=254)])
 
@@ -70,8 +75,8 @@ def _require_admin() -> None:
         abort(404)
 
 
-def _body_or_404(body_id: int) -> InspectionBody:
-    body = db.session.get(InspectionBody, body_id) if body_id <= MAX_ROW_ID else None
+def _body_or_404(body_id: int | None) -> InspectionBody:
+    body = db.session.get(InspectionBody, body_id) if body_id is not None and 0 < body_id <= MAX_ROW_ID else None
     if body is None:
         abort(404)
     return body
@@ -86,9 +91,9 @@ def _render(status: int = 200, *, new_form: BodyForm | None = None, failed_body_
         bodies=[(body, inspections.staff_of(db.session, body)) for body in bodies],
         new_form=new_form or BodyForm(formdata=None),
         edit_form=lambda body: failed_form if failed_body_id == body.id and isinstance(failed_form, BodyForm)
-        else BodyForm(formdata=None, obj=body),
+        else BodyForm(formdata=None, obj=body, body_id=body.id),
         staff_form=lambda body: failed_form if failed_body_id == body.id and isinstance(failed_form, StaffForm)
-        else StaffForm(formdata=None),
+        else StaffForm(formdata=None, body_id=body.id),
     ), status
 
 
@@ -116,13 +121,13 @@ def bodies():
     return redirect(url_for("admin.bodies"))
 
 
-@bp.post("/bodies/<int:body_id>")
+@bp.post("/bodies/edit")
 @login_required
-def edit_body(body_id: int):
+def edit_body():
     """Change a body's name, accreditation or whether it takes new cases."""
     _require_admin()
-    body = _body_or_404(body_id)
     form = BodyForm()
+    body = _body_or_404(form.body_id.data)
     if not form.validate_on_submit():
         return _render(422, failed_body_id=body.id, failed_form=form)
     try:
@@ -133,19 +138,19 @@ def edit_body(body_id: int):
         db.session.rollback()
         message, status = BODY_REFUSALS[error.code]
         form.name.errors = [*form.name.errors, message]
-        return _render(status, failed_body_id=body_id, failed_form=form)
+        return _render(status, failed_body_id=body.id, failed_form=form)
     db.session.commit()
     flash(_("The inspection body %(name)s is saved.", name=body.name), "success")
     return redirect(url_for("admin.bodies", _anchor=f"body-{body.id}"))
 
 
-@bp.post("/bodies/<int:body_id>/staff")
+@bp.post("/bodies/staff")
 @login_required
-def add_staff(body_id: int):
+def add_staff():
     """Let an expert account act for the body on the body's cases."""
     _require_admin()
-    body = _body_or_404(body_id)
     form = StaffForm()
+    body = _body_or_404(form.body_id.data)
     if not form.validate_on_submit():
         return _render(422, failed_body_id=body.id, failed_form=form)
     staff = db.session.scalars(select(User).where(User.email == normalise_email(form.email.data))).first()
@@ -155,7 +160,7 @@ def add_staff(body_id: int):
         db.session.rollback()
         message, status = BODY_REFUSALS[error.code]
         form.email.errors = [*form.email.errors, message]
-        return _render(status, failed_body_id=body_id, failed_form=form)
+        return _render(status, failed_body_id=body.id, failed_form=form)
     db.session.commit()
     flash(_("%(name)s now works for %(body)s.", name=staff.display_name, body=body.name), "success")
     return redirect(url_for("admin.bodies", _anchor=f"body-{body.id}"))
