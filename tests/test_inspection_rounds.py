@@ -25,6 +25,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent
 from tracker.models import CaseKind
 from tracker.models import InspectionBody
+from tracker.models import OutboxMessage
 from tracker.models import Role
 from tracker.services import cases
 from tracker.services import commissions
@@ -370,3 +371,17 @@ def test_a_later_service_date_moves_the_objection_window_and_the_sweep_with_it(m
         fire(case, "raise_objection", cast.applicant, reason="不同意", now=at_noon(served + timedelta(days=16)))
     assert fire(case, "raise_objection", cast.applicant, reason="不同意",
                 now=at_noon(issued + timedelta(days=18))) == "re_inspection"
+
+
+def test_both_parties_are_asked_by_mail_to_confirm_each_revision(make_case, cast):
+    case = make_case(CaseKind.ARBITRATION, state="commission_pending")
+    now = case.updated_at + timedelta(days=1)
+    draft_and_confirm(case, cast, now)
+    terms = commission_terms_for(case, local_date(now))
+    commissions.save_commission(db.session, case, cast.officer, terms, now=now)
+    db.session.flush()
+    asked = db.session.scalars(
+        select(OutboxMessage.recipient).where(OutboxMessage.case_id == case.id,
+                                              OutboxMessage.subject.contains("Please confirm the commission"))
+    ).all()
+    assert sorted(asked) == sorted([cast.applicant.email, cast.enterprise_user.email] * 2)

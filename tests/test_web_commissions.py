@@ -298,3 +298,19 @@ def test_the_first_rounds_body_no_longer_works_on_the_second_round(client, login
     login_as(staff)
     assert client.get(f"/cases/{case.number}").status_code == 200
     assert client.get(f"/expert/cases/{case.number}/inspection").status_code == 404
+
+
+def test_an_objection_on_day_16_after_service_is_refused_on_the_case_page(client, login_as, make_case, cast):
+    case = make_case(CaseKind.ARBITRATION, state="objection_window")
+    today = local_date(utcnow())
+    case.report_rounds[-1].served_on = today - timedelta(days=16)
+    db.session.flush()
+    login_as(cast.applicant)
+    late = act(client, case, "raise_objection", reason="报告结论有误")
+    assert late.status_code == 422
+    assert "报告异议期已届满。" in late.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.state == "objection_window" and case.report_rounds[-1].objection_at is None
+    case.report_rounds[-1].served_on = today - timedelta(days=15)
+    db.session.flush()
+    assert act(client, case, "raise_objection", reason="报告结论有误").status_code == 302

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from tracker import audit
+from tracker import notifications
 from tracker.models import BASIS_KINDS
 from tracker.models import FEE_PAYERS
 from tracker.models import Case
@@ -104,7 +105,30 @@ def save_commission(
         body={"revision": commission.revision, "voided_confirmations": voided, **_audit_terms(terms)},
         visibility=Visibility.PARTIES, from_state=case.state, to_state=case.state, now=now,
     )
+    _ask_parties_to_confirm(session, case, commission)
     return commission
+
+
+def _party_addresses(case: Case) -> list[str]:
+    """Where the applicant and the enterprise's active users read their mail."""
+    addresses = [case.applicant.email if case.applicant is not None else case.contact_email]
+    if case.enterprise is not None:
+        addresses += [user.email for user in case.enterprise.users if user.active]
+    return sorted({address for address in addresses if address})
+
+
+def _ask_parties_to_confirm(session: Session, case: Case, commission: Commission) -> None:
+    """Both parties learn that a commission (or a new revision of it) awaits their confirmation."""
+    for recipient in _party_addresses(case):
+        notifications.queue_message(
+            session, recipient,
+            f"[Case Tracker] 请确认委托书 / Please confirm the commission: {case.number}",
+            f"案件 {case.number} 的委托书（第 {commission.revision} 版）已由承办人起草，请登录后在案件页面阅读并确认。"
+            f"双方均确认后方可开始检验或鉴定。\n\n"
+            f"The commission of case {case.number} (revision {commission.revision}) awaits your confirmation on the "
+            f"case page. The work starts once both parties have confirmed it.",
+            case=case,
+        )
 
 
 def confirming_party(case: Case, user: User | None) -> str | None:
