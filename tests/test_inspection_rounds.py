@@ -2,6 +2,7 @@
 
 import io
 import json
+import threading
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -12,6 +13,7 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from tests.factories import gen_case
 from tests.factories import gen_cast
@@ -385,3 +387,44 @@ def test_both_parties_are_asked_by_mail_to_confirm_each_revision(make_case, cast
                                               OutboxMessage.subject.contains("Please confirm the commission"))
     ).all()
     assert sorted(asked) == sorted([cast.applicant.email, cast.enterprise_user.email] * 2)
+
+
+def test_two_sweeps_at_the_same_moment_finalize_a_report_once(databases):
+    app = databases.migrated_app("sweep_race")
+    try:
+        with app.app_context():
+            case = gen_case(gen_cast(), CaseKind.ARBITRATION, "objection_window")
+            case_id, when = case.id, at_noon(case.report_rounds[-1].served_on + timedelta(days=20))
+            db.session.commit()
+            db.session.remove()
+        barrier = threading.Barrier(2)
+        finalized: list[object] = [None, None]
+
+        def sweep(slot: int) -> None:
+            with app.app_context():
+                try:
+                    barrier.wait(timeout=10)
+                    finalized[slot] = inspections.finalize_lapsed_reports(db.session, now=when)
+                    db.session.commit()
+                except StaleDataError as conflict:
+                    db.session.rollback()
+                    finalized[slot] = conflict
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=sweep, args=(slot,)) for slot in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sum(isinstance(outcome, list) and len(outcome) == 1 for outcome in finalized) == 1, finalized
+        with app.app_context():
+            events = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "finalize")
+            ).all()
+            assert len(events) == 1
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
