@@ -304,19 +304,23 @@ def load(
     return logins
 
 
+#: Filed before every case `load` drives to a state, so that the newest-first lists others rely on keep their order.
+OLDER_THAN_THE_STATE_CASES = 70
+
+
 def load_inspection_steps(
     session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime, first_index: int
 ) -> None:
     """Arbitration and appraisal cases waiting at the steps the states alone do not show.
 
-    A commission awaiting the applicant's or the enterprise's confirmation, and samples part-way through their
-    custody log. (Sampling, report upload, the objection window, the second round and the final report are the
-    states themselves, which `load` already fills.)
+    A commission awaiting the applicant's or the enterprise's confirmation, samples part-way through their
+    custody log, and a report served three days ago whose objection window is still open. (Sampling, report
+    upload, the second round and the final report are the states themselves, which `load` already fills.)
     """
     index = first_index
     for kind in (CaseKind.ARBITRATION, CaseKind.APPRAISAL):
         for waiting_for in (cast.applicant, cast.enterprise_user):
-            filed_at = now - timedelta(days=10)
+            filed_at = now - timedelta(days=OLDER_THAN_THE_STATE_CASES)
             case, _code = cases.submit_case(session, cast.applicant, kind, filing_data(enterprise, kind, index),
                                             now=filed_at)
             session.flush()
@@ -327,7 +331,7 @@ def load_inspection_steps(
             commissions.confirm_commission(session, case, confirming, revision=1, now=acted_at + timedelta(days=2))
             index += 1
         target = "inspection" if kind == CaseKind.ARBITRATION else "investigation"
-        filed_at = now - timedelta(days=20)
+        filed_at = now - timedelta(days=OLDER_THAN_THE_STATE_CASES)
         case, _code = cases.submit_case(session, cast.applicant, kind, filing_data(enterprise, kind, index),
                                         now=filed_at)
         session.flush()
@@ -340,4 +344,11 @@ def load_inspection_steps(
             moment = acted_at + timedelta(hours=hours)
             inspections.log_custody(session, case, cast.officer, sampling, step=step, handled_by="检验员赵工",
                                     occurred_at=moment, now=moment)
+        index += 1
+        rows = find_path(kind, "objection_window")
+        filed_at = now - timedelta(days=len(rows) + 3)
+        case, _code = cases.submit_case(session, cast.applicant, kind, filing_data(enterprise, kind, index),
+                                        now=filed_at)
+        session.flush()
+        drive(session, case, rows, cast, start=filed_at)
         index += 1
