@@ -428,3 +428,19 @@ def test_two_sweeps_at_the_same_moment_finalize_a_report_once(databases):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_complaint_in_its_own_expert_review_is_left_to_that_review(cast):
+    filed = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    complaint = gen_case(cast, CaseKind.COMPLAINT, "expert_review", filed_at=filed)
+    mediation = next(d for d in complaint.deadlines if d.clock == "mediation")
+    assert mediation.status == "paused"
+    data = {**filing_data(cast.enterprise_user.enterprise, CaseKind.ARBITRATION, 9), "related_case_id": complaint.id}
+    inspection, _code = cases.submit_case(db.session, cast.applicant, CaseKind.ARBITRATION, data, now=filed)
+    db.session.flush()
+    drive(db.session, inspection, find_path(CaseKind.ARBITRATION, "final"), cast, start=filed + timedelta(days=9))
+    assert inspection.state == "final"
+    assert mediation.status == "paused" and len(mediation.pauses) == 1
+    testing_events = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.case_id == complaint.id, AuditEvent.action.like("mediation_%_testing"))).all()
+    assert testing_events == []

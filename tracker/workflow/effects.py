@@ -8,6 +8,7 @@ from sqlalchemy.orm import object_session
 from tracker import audit
 from tracker import deadlines
 from tracker.models import CaseKind
+from tracker.models import DeadlineStatus
 from tracker.models import ReportRound
 from tracker.models import Visibility
 from tracker.workflow.guards import GuardContext
@@ -104,7 +105,7 @@ def pause_linked_complaint(ctx: GuardContext) -> None:
     """Testing time is not counted: the complaint's mediation clock stops while the linked work runs."""
     session = object_session(ctx.case)
     for complaint in _linked_complaints(ctx):
-        if deadlines.open_deadlines(complaint, "mediation"):
+        if any(d.status == DeadlineStatus.RUNNING for d in deadlines.open_deadlines(complaint, "mediation")):
             deadlines.pause_clock(session, complaint, "mediation", today=ctx.today)
             audit.record(
                 session, complaint, actor=ctx.actor, action="mediation_paused_for_testing",
@@ -114,10 +115,14 @@ def pause_linked_complaint(ctx: GuardContext) -> None:
 
 
 def resume_linked_complaint(ctx: GuardContext) -> None:
-    """The result is final: the complaint's mediation clock runs again, its due date moved by the days it stood."""
+    """The result is final: the complaint's mediation clock runs again, its due date moved by the days it stood.
+
+    A complaint in its own expert review stays paused: that review's opinion resumes the clock.
+    """
     session = object_session(ctx.case)
     for complaint in _linked_complaints(ctx):
-        if deadlines.open_deadlines(complaint, "mediation"):
+        paused = [d for d in deadlines.open_deadlines(complaint, "mediation") if d.status == DeadlineStatus.PAUSED]
+        if paused and complaint.state != "expert_review":
             deadlines.resume_clock(
                 session, complaint, "mediation", today=ctx.today, calendar=WorkingCalendar.from_session(session)
             )
