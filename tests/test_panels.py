@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.factories import gen_case
 from tests.factories import gen_user
 from tracker import audit
+from tracker.demo import DEMO_REPORT_PDF
 from tracker.demo import drive
 from tracker.demo import find_path
 from tracker.evidence import EvidenceRejected
@@ -19,7 +20,9 @@ from tracker.models import PanelRule
 from tracker.models import Role
 from tracker.models import utcnow
 from tracker.services import experts
+from tracker.services import inspections
 from tracker.services import panels
+from tracker.services.attachments import EvidencePolicy
 from tracker.services.panels import PanelError
 from tracker.workflow import GuardFailed
 from tracker.workflow import fire
@@ -228,7 +231,7 @@ def test_an_opinion_report_must_be_a_pdf(make_case, cast, tmp_path):
     assert (tmp_path / opinion.report_stored_name).is_file()
 
 
-def test_the_chair_concludes_with_the_majority_and_the_dissent(make_case, cast):
+def test_the_chair_concludes_with_the_majority_and_the_dissent(make_case, cast, tmp_path):
     case = appraisal_under_investigation(make_case, cast)
     for expert in cast.experts:
         give(case, expert)
@@ -247,12 +250,14 @@ def test_the_chair_concludes_with_the_majority_and_the_dissent(make_case, cast):
                               concurring_member_ids=[members[0].id], dissent="两位不同意", now=utcnow())
     assert minority.value.code == "no_majority"
     with pytest.raises(GuardFailed):
-        fire(case, "issue_report", cast.officer, report_reference="R-1")
+        fire(case, "issue_report", cast.officer)
     found = panels.conclude_panel(db.session, case, cast.experts[0], conclusion="不符合明示质量", reasoning="多数意见",
                                   concurring_member_ids=[members[0].id, members[1].id], dissent="第三位认为符合",
                                   now=utcnow())
     assert (found.majority_count, found.dissent_count, members[2].opinion.concurs) == (2, 1, False)
-    assert fire(case, "issue_report", cast.officer, report_reference="R-1") == "objection_window"
+    inspections.upload_report(db.session, case, cast.officer, io.BytesIO(DEMO_REPORT_PDF), "报告.pdf",
+                              reference="R-1", root=tmp_path, policy=EvidencePolicy(), now=utcnow())
+    assert fire(case, "issue_report", cast.officer) == "objection_window"
 
 
 def test_a_quality_appeal_reaches_its_decision(make_case, cast):

@@ -289,14 +289,15 @@ def test_a_missing_ground_is_a_422_with_the_error_at_the_field_in_chinese_then_e
 
 
 def test_a_refused_action_keeps_what_the_user_typed(client, login_as, make_case, cast):
-    case = make_case(CaseKind.ARBITRATION, state="commission_pending")
+    case = make_case(state="under_review")
     login_as(cast.officer)
-    past_day = (local_date(case.filed_at) - timedelta(days=1)).isoformat()
-    response = act(client, case, "agree_commission", report_due_on=past_day)
+    typed = "购买发票原件\n产品铭牌照片"
+    response = act(client, case, "request_information", missing_items=typed)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert f'value="{past_day}"' in page
-    assert "请填写委托书约定的报告出具日期，该日期须晚于今天。" in page
+    assert typed in page
+    db.session.refresh(case)
+    assert case.state == "under_review"
 
 
 @pytest.mark.parametrize(

@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.web import audiences
     from tracker.web import auth
     from tracker.web import cases
+    from tracker.web import commission_confirmation  # noqa: F401 - adds the commission's routes to cases.bp
     from tracker.web import evidence
     from tracker.web import filing
     from tracker.web import invitations

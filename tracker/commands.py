@@ -23,6 +23,7 @@ from tracker.models import utcnow
 from tracker.models import workspace as workspace_index
 from tracker.services import calendar_years
 from tracker.services import filing
+from tracker.services import inspections
 from tracker.services import mediation
 from tracker.services import throttle
 from tracker.workflow.diagrams import readme_section
@@ -110,45 +111,44 @@ def sweep(now_text: str | None) -> None:
     now = datetime.fromisoformat(now_text) if now_text else utcnow()
     if now.tzinfo is None:
         raise click.BadParameter("give a timezone, e.g. 2026-12-01T00:00:00+00:00", param_hint="--now")
-    total_cases = total_deadlines = 0
     fixed = deadlines.recompute_pending(db.session)
     db.session.commit()
-    ended = _end_expired_mediations(now)
-    conflicts = 0
+    ended = _in_batches(lambda: len(mediation.end_expired_mediations(db.session, now=now)))
+    finalized = _in_batches(lambda: len(inspections.finalize_lapsed_reports(db.session, now=now)))
+    overdue_deadlines = 0
+
+    def sweep_overdue_batch() -> int:
+        nonlocal overdue_deadlines
+        result = deadlines.sweep_overdue(db.session, now=now)
+        overdue_deadlines += result.deadlines
+        return len(result.cases)
+
+    overdue_cases = _in_batches(sweep_overdue_batch)
+    click.echo(f"swept: {overdue_deadlines} overdue deadlines on {overdue_cases} cases; {fixed} pending dates fixed; "
+               f"{ended} expired mediations ended; {finalized} reports made final")
+
+
+def _in_batches(step) -> int:
+    """Run one sweep step batch by batch, each batch its own commit, until a batch finds nothing.
+
+    A batch that lost a race with another host (StaleDataError) is rolled back and tried again a few times; what
+    is left is the next run's work. Returns how many cases the batches handled.
+    """
+    handled = conflicts = 0
     while True:
         try:
-            result = deadlines.sweep_overdue(db.session, now=now)
+            count = step()
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
             conflicts += 1
             if conflicts > MAX_SWEEP_CONFLICTS:
                 click.echo("stopped: cases kept changing under the sweep; the next run takes them", err=True)
-                break
+                return handled
             continue
-        if not result.cases:
-            break
-        total_cases += len(result.cases)
-        total_deadlines += result.deadlines
-    click.echo(f"swept: {total_deadlines} overdue deadlines on {total_cases} cases; {fixed} pending dates fixed; "
-               f"{ended} expired mediations ended")
-
-
-def _end_expired_mediations(now: datetime) -> int:
-    """End mediations whose limit ran out (the system acts and tells both parties), batch by batch."""
-    ended = conflicts = 0
-    while conflicts <= MAX_SWEEP_CONFLICTS:
-        try:
-            numbers = mediation.end_expired_mediations(db.session, now=now)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            conflicts += 1
-            continue
-        if not numbers:
-            break
-        ended += len(numbers)
-    return ended
+        if not count:
+            return handled
+        handled += count
 
 
 @tracker_cli.command("purge")
@@ -195,7 +195,8 @@ def calendar_year(year: int, holidays: tuple[str, ...], workdays: tuple[str, ...
 def load_demo() -> None:
     """Create one account per role and cases of every kind in many states (once)."""
     logins_file = Path(current_app.instance_path) / "demo-logins.txt"
-    logins = demo.load(db.session, current_app.extensions["password_hasher"])
+    logins = demo.load(db.session, current_app.extensions["password_hasher"],
+                       upload_root=Path(current_app.config["UPLOAD_FOLDER"]))
     if logins is None:
         click.echo("demo data already loaded")
         if logins_file.exists():

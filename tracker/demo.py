@@ -1,6 +1,8 @@
 """Demo data, and the driver that walks a case along its table (the demo and the tests both use it)."""
 
+import io
 import secrets
+import tempfile
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -25,6 +28,7 @@ from tracker.models import CalendarYear
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Enterprise
+from tracker.models import InspectionBody
 from tracker.models import NonWorkingDayReceipt
 from tracker.models import OutboxMessage
 from tracker.models import ReplyTemplate
@@ -40,13 +44,17 @@ from tracker.services import accounts
 from tracker.services import answers
 from tracker.services import assignment
 from tracker.services import cases
+from tracker.services import commissions
 from tracker.services import experts
+from tracker.services import inspections
 from tracker.services import invitations
 from tracker.services import mediation
 from tracker.services import panels
 from tracker.services import triage
+from tracker.services.attachments import EvidencePolicy
 from tracker.services.calendar_years import package_covers
 from tracker.services.enterprises import credit_code_check_character
+from tracker.workflow.guards import current_round
 from tracker.workflow.tables import INITIAL_STATE
 from tracker.workflow.tables import TABLES
 from tracker.workflow.tables import Row
@@ -128,7 +136,8 @@ class Cast:
 
 
 def prepare_for(session: Session, case: Case, row: Row, cast: Cast, now: datetime) -> datetime:
-    """Arrange what situational guards need (panel members, opinions, elapsed windows); returns the time to act at."""
+    """Arrange what situational guards need (commission, samples, report, panel); returns the time to act at."""
+    prepare_inspection(session, case, row, cast, now)
     prepare_panel(session, case, row, cast, now)
     if "original_chosen" in row.guards and case.merged_into is None:
         original, _code = cases.submit_case(
@@ -150,6 +159,9 @@ def prepare_panel(session: Session, case: Case, row: Row, cast: Cast, now: datet
     if guards & PANEL_GUARDS and not case.active_panel:
         wanted = panel_rule_for(case).min_size
         eligible = {expert.id for expert in panels.eligible_experts(session, case, specialty="")}
+        if sum(expert.id in eligible for expert in cast.experts) < wanted:
+            _add_fresh_experts(session, cast, eligible, wanted, now)
+            eligible = {expert.id for expert in panels.eligible_experts(session, case, specialty="")}
         chosen = [expert.id for expert in cast.experts if expert.id in eligible][:wanted]
         panels.appoint_panel(session, case, cast.officer, chosen, chair_id=chosen[0], specialty="", now=now)
     if guards & {"panel_opinions_complete", "panel_concluded"}:
@@ -171,6 +183,80 @@ def give_opinions(session: Session, case: Case, now: datetime) -> None:
                 session, case, member.expert, findings="演示：检验发现 / demo findings",
                 conclusion="演示：产品不符合标准 / demo conclusion", reasoning="演示：理由 / demo reasoning", now=now,
             )
+
+
+#: A one-page PDF such as an inspection body issues, small enough for the demo and the tests.
+DEMO_REPORT_PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def commission_terms_for(case: Case, today: date) -> commissions.CommissionTerms:
+    """A commission such as an officer would draft for this case."""
+    return commissions.CommissionTerms(
+        product_name=case.product_name, product_model=case.product_model, product_grade="合格品",
+        maker=case.enterprise.name if case.enterprise else "生产者", production_date=date(2026, 1, 15),
+        batch=case.product_batch, applicant_name=case.applicant.display_name if case.applicant else "申请人",
+        basis_kind="standard", basis_text="GB 4706.1-2005 家用和类似用途电器的安全 通用要求",
+        test_items="泄漏电流；电气强度；外壳耐热", sampling_method="在申请人处随机抽取2件，双方到场封样",
+        report_due_on=today + timedelta(days=30), fee_amount=Decimal("1800.00"), fee_payer="applicant",
+        fee_due_on=today + timedelta(days=7),
+    )
+
+
+def demo_body(session: Session, number: int) -> InspectionBody:
+    """One of the demo's inspection bodies, created on first use."""
+    names = ("国家家用电器质量检验检测中心（示范）", "省产品质量监督检验研究院（示范）", "市质量技术检测所（示范）")
+    name = names[number % 3]
+    body = session.scalars(select(InspectionBody).where(InspectionBody.name == name)).first()
+    if body is None:
+        body = InspectionBody(name=name, accreditation_number=f"CNAS L{1000 + number}",
+                              accreditation_scope="家用电器安全与性能；儿童用品；纺织品")
+        session.add(body)
+        session.flush()
+    return body
+
+
+def prepare_inspection(session: Session, case: Case, row: Row, cast: Cast, now: datetime) -> None:
+    """Arrange the commission, body, samples and report file that an inspection or appraisal row needs."""
+    today = local_date(now)
+    guards = set(row.guards)
+    if "commission_confirmed_by_both" in guards and case.commission is None:
+        commissions.save_commission(session, case, cast.officer, commission_terms_for(case, today), now=now)
+        for party in (cast.applicant, cast.enterprise_user):
+            commissions.confirm_commission(session, case, party, revision=case.commission.revision, now=now)
+    if {"inspection_body_assigned", "round_body_is_new"} & guards:
+        report_round = current_round(case)
+        if report_round.inspection_body_id is None:
+            inspections.assign_body(session, case, cast.officer, demo_body(session, report_round.number), now=now)
+    if "sampling_recorded" in guards and not case.sampling_records:
+        inspections.add_sampling_record(session, case, cast.officer, inspections.SamplingDetails(
+            sampled_on=today, place="申请人住所", quantity=2, seal_numbers=f"FY-{case.id:05d}-1, FY-{case.id:05d}-2",
+            present="承办人、申请人、企业代表"), now=now)
+    if "report_file_uploaded" in guards and current_round(case).report_evidence_id is None:
+        root = Path(cast.extra.get("upload_root") or Path(tempfile.gettempdir()) / "tracker-demo-uploads")
+        inspections.upload_report(
+            session, case, cast.officer, io.BytesIO(DEMO_REPORT_PDF), "检验报告.pdf",
+            reference=f"RPT-{today:%Y%m%d}-{case.id}", root=root, policy=EvidencePolicy(), now=now,
+        )
+
+
+def _add_fresh_experts(session: Session, cast: Cast, eligible: set[int], wanted: int, now: datetime) -> None:
+    """A new round needs experts who sat on no earlier panel: add accounts until `wanted` such are free."""
+    while sum(expert.id in eligible for expert in cast.experts) < wanted:
+        number = len(cast.experts) + 1
+        expert = accounts.create_user(
+            session, PasswordHasher(), email=f"expert{number}.{secrets.token_hex(4)}@{DEMO_DOMAIN}",
+            password=_password(), role=Role.EXPERT, display_name=f"专家{number}", specialty="家用电器安全",
+        )
+        experts.attach_profile(session, expert, organisation=f"示范检验研究院{number}",
+                               specialty_codes=("household_appliances",), now=now)
+        session.flush()
+        eligible.add(expert.id)
+        cast.experts.append(expert)
 
 
 def drive(
@@ -226,7 +312,9 @@ def _password() -> str:
     return secrets.token_urlsafe(9)
 
 
-def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = None) -> list[tuple[str, str, str]] | None:
+def load(
+    session: Session, hasher: PasswordHasher, *, now: datetime | None = None, upload_root: Path | None = None
+) -> list[tuple[str, str, str]] | None:
     """Create the demo accounts and cases unless they exist; returns (role, e-mail, password) rows."""
     if session.scalars(select(User).where(User.email == f"admin@{DEMO_DOMAIN}")).first() is not None:
         return None
@@ -255,9 +343,13 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
     officer = account(Role.OFFICER, "officer", "李承办")
     consumer = account(Role.CONSUMER, "consumer", "张消费者")
     enterprise_user = account(Role.ENTERPRISE, "enterprise", "王经理", enterprise=enterprise)
+    laboratory = account(Role.EXPERT, "lab", "检验员赵工", specialty="电气安全检验")
+    second_panel = second_round_experts(session, account, now)
     experts = expert_pool(session, account, enterprise, now)
     session.flush()
-    cast = Cast(officer=officer, applicant=consumer, enterprise_user=enterprise_user, experts=experts)
+    laboratory.inspection_body_id = demo_body(session, 1).id
+    cast = Cast(officer=officer, applicant=consumer, enterprise_user=enterprise_user,
+                experts=[*experts, *second_panel], extra={"upload_root": upload_root})
     index = 0
     for kind in CaseKind:
         for target in workflow.states_of(kind):
@@ -274,6 +366,7 @@ def load(session: Session, hasher: PasswordHasher, *, now: datetime | None = Non
     load_panel_cases(session, cast, enterprise, now=now)
     load_enterprise_portal(session, cast, enterprise, now=now, account=account)
     load_administration(session, cast, now=now)
+    load_inspection_steps(session, cast, enterprise, now=now, first_index=index + 10)
     deadlines.sweep_overdue(session, now=now)
     return logins
 
@@ -386,6 +479,17 @@ EXTRA_EXPERTS = [
     ("expert6", "孙教授", "华东理工大学", ("household_appliances", "electronics")),
 ]
 CAST_EXPERT_ORGANISATIONS = ("中国家用电器研究院", "国家电器产品质量检验检测中心", "清华大学电机工程系")
+
+
+def second_round_experts(session: Session, account: Callable[..., User], now: datetime) -> list[User]:
+    """Three experts who sit on the second panels that objections to appraisal reports open."""
+    second = []
+    for number in (7, 8, 9):
+        expert = account(Role.EXPERT, f"expert{number}", f"专家{number}", specialty="家用电器安全")
+        experts.attach_profile(session, expert, organisation=f"省产品质量研究所{number}",
+                               specialty_codes=("household_appliances",), now=now)
+        second.append(expert)
+    return second
 
 
 def expert_pool(session: Session, account: Callable[..., User], enterprise: Enterprise, now: datetime) -> list[User]:
@@ -536,3 +640,53 @@ def load_administration(session: Session, cast: Cast, *, now: datetime) -> None:
             kind=kind, user_id=user.id if user is not None else None, target=target, remote_addr="203.0.113.7",
             occurred_at=now - timedelta(minutes=minutes),
         ))
+
+
+#: Filed before every case `load` drives to a state, so that the newest-first lists others rely on keep their order.
+OLDER_THAN_THE_STATE_CASES = 70
+
+
+def load_inspection_steps(
+    session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime, first_index: int
+) -> None:
+    """Arbitration and appraisal cases waiting at the steps the states alone do not show.
+
+    A commission awaiting the applicant's or the enterprise's confirmation, samples part-way through their
+    custody log, and a report served three days ago whose objection window is still open. (Sampling, report
+    upload, the second round and the final report are the states themselves, which `load` already fills.)
+    """
+    index = first_index
+    for kind in (CaseKind.ARBITRATION, CaseKind.APPRAISAL):
+        for waiting_for in (cast.applicant, cast.enterprise_user):
+            filed_at = now - timedelta(days=OLDER_THAN_THE_STATE_CASES)
+            case, _code = cases.submit_case(session, cast.applicant, kind, filing_data(enterprise, kind, index),
+                                            now=filed_at)
+            session.flush()
+            acted_at = drive(session, case, find_path(kind, "commission_pending"), cast, start=filed_at)
+            commissions.save_commission(session, case, cast.officer, commission_terms_for(case, local_date(now)),
+                                        now=acted_at + timedelta(days=1))
+            confirming = cast.enterprise_user if waiting_for is cast.applicant else cast.applicant
+            commissions.confirm_commission(session, case, confirming, revision=1, now=acted_at + timedelta(days=2))
+            index += 1
+        target = "inspection" if kind == CaseKind.ARBITRATION else "investigation"
+        filed_at = now - timedelta(days=OLDER_THAN_THE_STATE_CASES)
+        case, _code = cases.submit_case(session, cast.applicant, kind, filing_data(enterprise, kind, index),
+                                        now=filed_at)
+        session.flush()
+        acted_at = drive(session, case, find_path(kind, target), cast, start=filed_at)
+        sampling = case.sampling_records[0] if case.sampling_records else inspections.add_sampling_record(
+            session, case, cast.officer, inspections.SamplingDetails(
+                sampled_on=local_date(acted_at), place="申请人住所", quantity=2, seal_numbers=f"FY-{case.id:05d}-1",
+                present="承办人、申请人、企业代表"), now=acted_at)
+        for hours, step in enumerate(("received", "stored", "tested"), start=1):
+            moment = acted_at + timedelta(hours=hours)
+            inspections.log_custody(session, case, cast.officer, sampling, step=step, handled_by="检验员赵工",
+                                    occurred_at=moment, now=moment)
+        index += 1
+        rows = find_path(kind, "objection_window")
+        filed_at = now - timedelta(days=len(rows) + 3)
+        case, _code = cases.submit_case(session, cast.applicant, kind, filing_data(enterprise, kind, index),
+                                        now=filed_at)
+        session.flush()
+        drive(session, case, rows, cast, start=filed_at)
+        index += 1

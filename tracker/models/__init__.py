@@ -25,6 +25,14 @@ from tracker.models.experts import Opinion
 from tracker.models.experts import PanelConclusion
 from tracker.models.experts import PanelRule
 from tracker.models.experts import RecusalRequest
+from tracker.models.inspection import BASIS_KINDS
+from tracker.models.inspection import CUSTODY_STEPS
+from tracker.models.inspection import FEE_PAYERS
+from tracker.models.inspection import Commission
+from tracker.models.inspection import CustodyEntry
+from tracker.models.inspection import InspectionBody
+from tracker.models.inspection import ReportRound
+from tracker.models.inspection import SamplingRecord
 from tracker.models.invitations import CaseAnswer
 from tracker.models.invitations import CaseAnswerFile
 from tracker.models.invitations import Invitation
@@ -55,6 +63,14 @@ from tracker.models.workspace import CaseQueueEntry
 from tracker.models.workspace import CaseSearchTerm
 
 __all__ = [
+    "BASIS_KINDS",
+    "CUSTODY_STEPS",
+    "FEE_PAYERS",
+    "Commission",
+    "CustodyEntry",
+    "InspectionBody",
+    "ReportRound",
+    "SamplingRecord",
     "CASE_NUMBER_PREFIX",
     "MAX_ROW_ID",
     "NO_DUE_DATE",

@@ -165,8 +165,11 @@ class Case(db.Model):
 
     @property
     def panel_round(self) -> int:
-        """The round the current panel sits in (a second round after an objection has a panel of its own)."""
-        return max((member.round_number for member in self.panel), default=1)
+        """The round the current panel sits in: an objection to an appraisal report opens a round of its own,
+        whose panel starts empty and may include no one from an earlier round."""
+        numbers = [member.round_number for member in self.panel]
+        numbers += [report_round.number for report_round in self.report_rounds]
+        return max(numbers, default=1)
 
     @property
     def active_panel(self) -> list["PanelMember"]:

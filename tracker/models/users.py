@@ -72,6 +72,8 @@ class User(UserMixin, db.Model):
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     #: Experts' field of expertise, used when forming panels.
     specialty: Mapped[str | None] = mapped_column(Text)
+    #: Set for an inspection body's staff: they act as experts on that body's cases only.
+    inspection_body_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_bodies.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

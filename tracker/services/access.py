@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import Select
 from sqlalchemy import false
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
@@ -13,6 +14,7 @@ from tracker.models import AuditEvent
 from tracker.models import Case
 from tracker.models import Message
 from tracker.models import PanelMember
+from tracker.models import ReportRound
 from tracker.models import Role
 from tracker.models import SecurityEvent
 from tracker.models import User
@@ -35,8 +37,15 @@ def can_view_case(case: Case, user: User | None) -> bool:
             and case.accepted_at is not None
         )
     if user.role == Role.EXPERT:
-        return any(member.expert_id == user.id for member in case.active_panel)
+        return any(member.expert_id == user.id for member in case.active_panel) or _body_works_on(case, user)
     return False
+
+
+def _body_works_on(case: Case, user: User) -> bool:
+    """An inspection body's staff see the cases of which their body carries out a round."""
+    return user.inspection_body_id is not None and any(
+        report_round.inspection_body_id == user.inspection_body_id for report_round in case.report_rounds
+    )
 
 
 def is_staff_viewer(user: User | None) -> bool:
@@ -59,7 +68,10 @@ def visible_cases(user: User) -> Select:
         panel_cases = select(PanelMember.case_id).where(
             PanelMember.expert_id == user.id, PanelMember.recused_at.is_(None)
         )
-        return query.where(Case.id.in_(panel_cases))
+        body_cases = select(ReportRound.case_id).where(
+            ReportRound.inspection_body_id.is_not(None), ReportRound.inspection_body_id == user.inspection_body_id
+        )
+        return query.where(or_(Case.id.in_(panel_cases), Case.id.in_(body_cases)))
     return query.where(false())
 
 

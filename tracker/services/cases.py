@@ -165,7 +165,7 @@ def appoint_expert(
         raise PanelError("only an active expert can sit on a panel")
     if any(member.expert_id == expert.id for member in case.panel):
         raise PanelError("this expert is already on the panel or has recused")
-    member = PanelMember(expert=expert, expert_id=expert.id, appointed_at=now)
+    member = PanelMember(expert=expert, expert_id=expert.id, appointed_at=now, round_number=case.panel_round)
     member.case = case
     session.add(member)
     audit.record(

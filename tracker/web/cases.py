@@ -166,9 +166,10 @@ def render_case_page(
     """Render the case: what is expected of whom, the conversation, the evidence and each form the user may post.
 
     A form that was refused is shown again with its errors and what the user typed, even when the case has
-    moved on meanwhile, so that nothing typed is lost. Experts read the redacted file in their workspace instead.
+    moved on meanwhile, so that nothing typed is lost. Panel members read the redacted file in their workspace
+    instead; an inspection body's staff read this page, where their round's work is linked.
     """
-    if current_user.role == Role.EXPERT:
+    if current_user.role == Role.EXPERT and any(member.expert_id == current_user.id for member in case.panel):
         if status != 200:
             abort(status)
         return redirect(url_for("expert.case_file", number=case.number))

@@ -66,6 +66,17 @@ EXTRA_ACTION_LABELS = {
     "link_appealed_decision": _l("Linked to the decision appealed"),
     "answer": _l("The enterprise answered"),
     "merge_enterprise": _l("Moved to the confirmed enterprise it duplicated"),
+    "commission_drafted": _l("Commission drafted"),
+    "commission_amended": _l("Commission changed: confirmations voided"),
+    "commission_confirmed": _l("Commission confirmed by a party"),
+    "inspection_body_assigned": _l("Inspection body assigned"),
+    "sampling_recorded": _l("Samples taken and sealed"),
+    "sample_custody": _l("Sample custody recorded"),
+    "report_uploaded": _l("Report file uploaded"),
+    "fee_recorded": _l("Fee recorded"),
+    "report_served": _l("Service date of the report recorded"),
+    "mediation_paused_for_testing": _l("Mediation clock paused for testing"),
+    "mediation_resumed_after_testing": _l("Mediation clock resumed after testing"),
 }
 
 #: Who must act before a clock runs out (Deadline.responsible).

@@ -55,6 +55,22 @@ POLICY: dict[str, tuple[str, int | None]] = {
     "invitations.accept": (ANYONE, None),  # the token decides; a used or expired link is a 404
     "cases.follow_up": (SIGNED_IN, None),  # the service lets only the applicant of an ended mediation through
     "recusals.request_recusal": (SIGNED_IN, None),  # the service lets only a party through
+    "cases.confirm_commission": (SIGNED_IN, None),  # the service lets only the applicant and the enterprise through
+    "officer.commission": ("officer", 404),
+    "officer.inspection": ("officer", 404),
+    "officer.assign_body": ("officer", 404),
+    "officer.record_sampling": ("officer", 404),
+    "officer.log_custody": ("officer", 404),
+    "officer.upload_report": ("officer", 404),
+    "officer.record_fee": ("officer", 404),
+    "officer.record_service": ("officer", 404),
+    "expert.inspections_inbox": ("expert", 404),
+    "expert.inspection_work": ("expert", 404),
+    "expert.log_custody": ("expert", 404),
+    "expert.upload_report": ("expert", 404),
+    "admin.bodies": ("admin", 404),
+    "admin.edit_body": ("admin", 404),
+    "admin.add_staff": ("admin", 404),
     "officer.appoint": (STAFF, 404),
     "officer.assign": (STAFF, 404),
     "officer.dashboard": (STAFF, 404),

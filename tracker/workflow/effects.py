@@ -1,13 +1,22 @@
 """Named field changes a transition row applies to the case after its state changes."""
 
+import json
 from collections.abc import Callable
 
 from sqlalchemy.orm import object_session
 
+from tracker import audit
+from tracker import deadlines
+from tracker.models import CaseKind
+from tracker.models import DeadlineStatus
 from tracker.models import InformationRequest
 from tracker.models import MediationAgreement
 from tracker.models import MediationEnding
+from tracker.models import ReportRound
+from tracker.models import Visibility
 from tracker.workflow.guards import GuardContext
+from tracker.workflow.guards import current_round
+from tracker.working_days import WorkingCalendar
 
 
 def assign_officer(ctx: GuardContext) -> None:
@@ -71,8 +80,86 @@ def record_decision(ctx: GuardContext) -> None:
 
 
 def record_report_issued(ctx: GuardContext) -> None:
-    """The objection window runs from the day the report is issued."""
+    """The report is issued and served on both parties through their case pages today; the window runs from service.
+
+    An appraisal round also keeps who signed it, so that a later round's panel can be checked against it.
+    """
     ctx.case.report_issued_on = ctx.today
+    report_round = current_round(ctx.case)
+    if report_round is None:
+        return
+    report_round.issued_on = ctx.today
+    report_round.served_on = ctx.today
+    if ctx.case.kind == CaseKind.APPRAISAL:
+        report_round.panel_expert_ids = json.dumps(sorted(member.expert_id for member in ctx.case.active_panel))
+
+
+def open_first_round(ctx: GuardContext) -> None:
+    """Work starts: the first round of inspection or appraisal is opened."""
+    if not ctx.case.report_rounds:
+        object_session(ctx.case).add(ReportRound(case=ctx.case, number=1, opened_at=ctx.now))
+
+
+def open_second_round(ctx: GuardContext) -> None:
+    """An objection is kept on the round it answers and opens the next round, linked to it.
+
+    In an appraisal the first panel's work ends here: the new round is also the panel's (`Case.panel_round`), so
+    its panel starts empty and the officer appoints one with none of the first.
+    """
+    objected = current_round(ctx.case)
+    if objected is None:
+        return
+    objected.objection_at = ctx.now
+    objected.objection_by_id = ctx.actor.id
+    objected.objection_reason = ctx.data.get("reason")
+    object_session(ctx.case).add(
+        ReportRound(case=ctx.case, number=objected.number + 1, previous_round=objected, opened_at=ctx.now)
+    )
+
+
+def mark_report_final(ctx: GuardContext) -> None:
+    """The round whose report settles the facts."""
+    report_round = current_round(ctx.case)
+    if report_round is not None and report_round.final_at is None:
+        report_round.final_at = ctx.now
+
+
+def _linked_complaints(ctx: GuardContext) -> list:
+    """The complaint this inspection or appraisal was asked for, if it is one."""
+    related = ctx.case.related_case
+    return [related] if related is not None and related.kind == CaseKind.COMPLAINT else []
+
+
+def pause_linked_complaint(ctx: GuardContext) -> None:
+    """Testing time is not counted: the complaint's mediation clock stops while the linked work runs."""
+    session = object_session(ctx.case)
+    for complaint in _linked_complaints(ctx):
+        if any(d.status == DeadlineStatus.RUNNING for d in deadlines.open_deadlines(complaint, "mediation")):
+            deadlines.pause_clock(session, complaint, "mediation", today=ctx.today)
+            audit.record(
+                session, complaint, actor=ctx.actor, action="mediation_paused_for_testing",
+                body={"linked_case": ctx.case.number}, visibility=Visibility.PARTIES,
+                from_state=complaint.state, to_state=complaint.state, now=ctx.now,
+            )
+
+
+def resume_linked_complaint(ctx: GuardContext) -> None:
+    """The result is final: the complaint's mediation clock runs again, its due date moved by the days it stood.
+
+    A complaint in its own expert review stays paused: that review's opinion resumes the clock.
+    """
+    session = object_session(ctx.case)
+    for complaint in _linked_complaints(ctx):
+        paused = [d for d in deadlines.open_deadlines(complaint, "mediation") if d.status == DeadlineStatus.PAUSED]
+        if paused and complaint.state != "expert_review":
+            deadlines.resume_clock(
+                session, complaint, "mediation", today=ctx.today, calendar=WorkingCalendar.from_session(session)
+            )
+            audit.record(
+                session, complaint, actor=ctx.actor, action="mediation_resumed_after_testing",
+                body={"linked_case": ctx.case.number}, visibility=Visibility.PARTIES,
+                from_state=complaint.state, to_state=complaint.state, now=ctx.now,
+            )
 
 
 def mark_closed(ctx: GuardContext) -> None:
@@ -98,6 +185,11 @@ EFFECTS: dict[str, Callable[[GuardContext], None]] = {
         clear_outcome,
         record_decision,
         record_report_issued,
+        open_first_round,
+        open_second_round,
+        mark_report_final,
+        pause_linked_complaint,
+        resume_linked_complaint,
         mark_closed,
         mark_reopened,
     ]

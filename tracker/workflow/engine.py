@@ -255,6 +255,12 @@ def _move(case: Case, row: Row, actor: User | None, now: datetime, data: Mapping
     return case.state
 
 
+def _agreed_report_date(case: Case, context: GuardContext):
+    """The report date the commission (委托书) fixed, or one given with the action."""
+    commission = getattr(case, "commission", None)
+    return context.data.get("report_due_on") or (commission.report_due_on if commission is not None else None)
+
+
 def _apply_clocks(session: Session, case: Case, row: Row, context: GuardContext) -> None:
     """Start, pause, resume and stop the clocks the row names."""
     today = context.today
@@ -269,5 +275,5 @@ def _apply_clocks(session: Session, case: Case, row: Row, context: GuardContext)
         for clock in row.start:
             deadlines.start_clock(
                 session, case, clock, today=today, calendar=calendar,
-                agreed_due_on=context.data.get("report_due_on") if clock == "report" else None,
+                agreed_due_on=_agreed_report_date(case, context) if clock == "report" else None,
             )

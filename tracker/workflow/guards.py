@@ -1,5 +1,6 @@
 """Guards: pure predicates over (case, actor, data, now) that a transition row names."""
 
+import json
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from tracker.models import Case
+from tracker.models import ReportRound
 from tracker.models import Role
 from tracker.models import User
 from tracker.panel_rules import current_conclusion
@@ -222,11 +224,71 @@ def within_reopen_window(ctx: GuardContext) -> bool:
     return ctx.now <= closed_at + timedelta(days=ctx.case.rule_set.reopen_window_days)
 
 
+def current_round(case: Case) -> ReportRound | None:
+    """The newest inspection or appraisal round of the case, if work has started."""
+    rounds = case.report_rounds
+    return rounds[-1] if rounds else None
+
+
+def earlier_round_expert_ids(case: Case) -> set[int]:
+    """Experts who signed the report of a round before the current one: a later panel may not include them."""
+    ids: set[int] = set()
+    for report_round in case.report_rounds[:-1]:
+        ids.update(json.loads(report_round.panel_expert_ids or "[]"))
+    return ids
+
+
+def commission_confirmed_by_both(ctx: GuardContext) -> bool:
+    """No work starts before the applicant and the enterprise have both confirmed the commission."""
+    commission = ctx.case.commission
+    return commission is not None and commission.confirmed_by_both
+
+
+def commission_report_date_ahead(ctx: GuardContext) -> bool:
+    """The report date the commission agreed has not already passed when the work starts."""
+    commission = ctx.case.commission
+    return commission is not None and commission.report_due_on > ctx.today
+
+
+def inspection_body_assigned(ctx: GuardContext) -> bool:
+    """An arbitration inspection is carried out by an inspection body named for the round."""
+    report_round = current_round(ctx.case)
+    return report_round is not None and report_round.inspection_body_id is not None
+
+
+def sampling_recorded(ctx: GuardContext) -> bool:
+    """Testing starts only on samples whose sampling and sealing are on record."""
+    return len(ctx.case.sampling_records) > 0
+
+
+def report_file_uploaded(ctx: GuardContext) -> bool:
+    """A report is issued as a file the parties can read."""
+    report_round = current_round(ctx.case)
+    return report_round is not None and report_round.report_evidence_id is not None
+
+
+def round_body_is_new(ctx: GuardContext) -> bool:
+    """A second inspection is done by a different body from every earlier round's."""
+    report_round = current_round(ctx.case)
+    if report_round is None or report_round.inspection_body_id is None:
+        return False
+    earlier = {r.inspection_body_id for r in ctx.case.report_rounds if r is not report_round}
+    return report_round.inspection_body_id not in earlier
+
+
+def panel_excludes_earlier_rounds(ctx: GuardContext) -> bool:
+    """A re-appraisal panel has no member of an earlier round's panel."""
+    earlier = earlier_round_expert_ids(ctx.case)
+    return not any(member.expert_id in earlier for member in ctx.case.active_panel)
+
+
 def _objection_window_end(ctx: GuardContext) -> date | None:
-    issued = ctx.case.report_issued_on
-    if issued is None:
+    report_round = current_round(ctx.case)
+    served = report_round.served_on if report_round is not None else None
+    served = served or ctx.case.report_issued_on
+    if served is None:
         return None
-    return issued + timedelta(days=ctx.case.rule_set.objection_days)
+    return served + timedelta(days=ctx.case.rule_set.objection_days)
 
 
 def within_objection_window(ctx: GuardContext) -> bool:
@@ -268,6 +330,17 @@ GUARDS: dict[str, Guard] = {
         Guard("panel_opinions_complete", panel_opinions_complete, _l("Every member of the panel must give an opinion first.")),
         Guard("panel_concluded", panel_concluded, _l("The panel's chair must record the panel's conclusion first.")),
         Guard("actor_is_chair", actor_is_chair, _l("Only the panel's chair can do this.")),
+        Guard("commission_confirmed_by_both", commission_confirmed_by_both,
+              _l("Both parties must confirm the commission before the work starts.")),
+        Guard("commission_report_date_ahead", commission_report_date_ahead,
+              _l("The report date in the commission has passed; correct the commission first.")),
+        Guard("inspection_body_assigned", inspection_body_assigned, _l("Assign an inspection body first.")),
+        Guard("sampling_recorded", sampling_recorded, _l("Record the sampling first.")),
+        Guard("report_file_uploaded", report_file_uploaded, _l("Upload the report file first.")),
+        Guard("round_body_is_new", round_body_is_new,
+              _l("The second inspection needs an inspection body that did not carry out an earlier round.")),
+        Guard("panel_excludes_earlier_rounds", panel_excludes_earlier_rounds,
+              _l("The new panel may not include an expert of an earlier round.")),
         Guard("within_reopen_window", within_reopen_window, _l("The period for reopening this case has passed.")),
         Guard("within_objection_window", within_objection_window, _l("The period for objecting to the report has passed.")),
         Guard("objection_window_elapsed", objection_window_elapsed, _l("The objection period is still open.")),
