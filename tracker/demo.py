@@ -358,7 +358,10 @@ def load(
             filed_at = now - timedelta(days=12 + 2 * len(rows) + 17 * waits_for_objections)
             case, _code = cases.submit_case(session, consumer, kind, filing_data(enterprise, kind, index), now=filed_at)
             session.flush()
-            drive(session, case, rows, cast, start=filed_at)
+            # A report waiting for objections was served three days ago: its window is still open.
+            in_window = bool(rows) and "objection" in rows[-1].start
+            step = (now - timedelta(days=3) - filed_at) / len(rows) if in_window else timedelta(days=1)
+            drive(session, case, rows, cast, start=filed_at, step=step)
             index += 1
     # Listed before the first officer, so that a lookup of the logins by role still finds 李承办.
     logins[:0] = load_workspace(session, hasher, cast, enterprise, now=now, first_index=index)

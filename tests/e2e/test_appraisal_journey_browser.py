@@ -1,8 +1,7 @@
-"""An appraisal's panel in a real browser, each person on their own pages: the officer appoints three experts, one
-declares a conflict and is replaced, three opinions come in, the chair concludes.
-
-The journey stops at the chair's conclusion; the report, its service and the objection window continue from
-`conclude_and_hand_back` (issue 7, part B).
+"""An appraisal to its final report in a real browser, each person on their own pages: the officer appoints three
+experts, one declares a conflict and is replaced, three opinions come in, the chair concludes, the officer uploads
+and issues the report, the consumer reads it and the day objections end, and once that day has passed with no
+objection the sweep's step makes the report final.
 """
 
 from dataclasses import dataclass
@@ -10,16 +9,20 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from tests.accessibility import serious_violations
 from tests.e2e.browsing import PASSWORD
 from tests.e2e.browsing import accessible
 from tests.e2e.browsing import fits_the_width
 from tests.e2e.browsing import log_in
+from tracker.demo import DEMO_REPORT_PDF
 from tracker.demo import Cast
 from tracker.demo import drive
 from tracker.demo import filing_data
 from tracker.demo import find_path
 from tracker.extensions import db
+from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import Enterprise
 from tracker.models import Role
@@ -27,7 +30,9 @@ from tracker.models import User
 from tracker.models import utcnow
 from tracker.services import accounts
 from tracker.services import experts
+from tracker.services import inspections
 from tracker.services.cases import submit_case
+from tracker.working_days import local_date
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +109,7 @@ def give_opinion(page, text: str) -> None:
     expect(page.get_by_role("alert").first).to_contain_text("您的意见已提交")
 
 
-def test_the_officer_forms_a_panel_one_expert_steps_aside_three_opine_and_the_chair_concludes(
+def test_an_appraisal_goes_from_its_panel_to_a_final_report(
     live_server, journey, new_page
 ):
     officer = new_page()
@@ -182,3 +187,56 @@ def test_the_officer_forms_a_panel_one_expert_steps_aside_three_opine_and_the_ch
     officer.goto(f"{live_server.url}/officer/cases/{journey.number}/panel")
     expect(officer.locator("#current-panel")).to_contain_text("甲专家")
     accessible(officer)
+
+    issued_on = issue_the_report(officer, live_server, journey)
+    consumer = new_page(phone=True)
+    log_in(consumer, live_server, journey.consumer)
+    consumer.goto(f"{live_server.url}/cases/{journey.number}")
+    expect(consumer.locator("#case-state")).to_have_attribute("data-state", "objection_window")
+    expect(consumer.locator("#rounds")).to_contain_text("鉴定报告.pdf")
+    expect(consumer.locator("#objection-until")).to_have_text((issued_on + timedelta(days=15)).isoformat())
+    accessible(consumer)
+    fits_the_width(consumer)
+
+    lapse_the_objection_window(live_server, journey.number)
+    consumer.reload()
+    expect(consumer.locator("#case-state")).to_have_attribute("data-state", "final")
+    expect(consumer.locator("#rounds")).to_contain_text("鉴定报告.pdf")
+    assert serious_violations(consumer) == []
+
+
+def issue_the_report(officer, live_server, journey: Journey):
+    """The officer uploads the panel's report on the inspection page and issues it from the case page."""
+    officer.goto(f"{live_server.url}/cases/{journey.number}")
+    officer.get_by_role("link", name="样品、检验机构、报告和费用").click()
+    officer.locator("#reference").fill("JD-2026-0007")
+    officer.locator("#report_file").set_input_files(
+        [{"name": "鉴定报告.pdf", "mimeType": "application/pdf", "buffer": DEMO_REPORT_PDF}]
+    )
+    accessible(officer)
+    officer.get_by_role("button", name="上传报告").click()
+    expect(officer.locator("#rounds")).to_contain_text("鉴定报告.pdf")
+    officer.goto(f"{live_server.url}/cases/{journey.number}")
+    officer.locator('[data-trigger="issue_report"] button').click()
+    expect(officer.locator("#case-state")).to_have_attribute("data-state", "objection_window")
+    return local_date(utcnow())
+
+
+def lapse_the_objection_window(live_server, number: str) -> None:
+    """Sixteen days pass without an objection (this case's report dates move back 16 days), then the sweep's step
+    makes the report final with the system actor; the shared demo data is left as it is."""
+    shift = timedelta(days=16)
+    with live_server.app.app_context():
+        case = db.session.scalars(select(Case).where(Case.number == number)).one()
+        report_round = case.report_rounds[-1]
+        report_round.issued_on -= shift
+        report_round.served_on -= shift
+        for deadline in case.deadlines:
+            if deadline.clock == "objection":
+                deadline.started_on -= shift
+                deadline.due_on -= shift
+        db.session.commit()
+        finalized = inspections.finalize_lapsed_reports(db.session, now=utcnow())
+        db.session.commit()
+        db.session.remove()
+    assert finalized == [number], "only this case's window has run out"
