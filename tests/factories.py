@@ -82,15 +82,17 @@ def gen_case(
     state: str | None = None,
     *,
     filed_at: datetime | None = None,
+    filing: dict | None = None,
 ) -> Case:
-    """File a case as the cast's applicant against the cast's enterprise, then drive it to `state`."""
+    """File a case as the cast's applicant against the cast's enterprise (`filing` replaces fields of the demo's
+    filing), then drive it to `state`."""
     kind = CaseKind(kind)
     filed_at = filed_at or utcnow() - timedelta(days=60)
     case, _code = cases.submit_case(
         db.session,
         cast.applicant,
         kind,
-        filing_data(cast.enterprise_user.enterprise, kind, next(_sequence)),
+        {**filing_data(cast.enterprise_user.enterprise, kind, next(_sequence)), **(filing or {})},
         now=filed_at,
     )
     db.session.flush()

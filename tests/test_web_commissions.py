@@ -194,8 +194,9 @@ def test_an_arbitration_inspection_runs_with_an_objection_and_a_second_round_fro
     assert "第二检验所" in page and "¥2400.00" in page and "样品封存不当" in page
 
 
-def test_an_inspection_bodys_staff_see_their_bodys_cases_only(client, login_as, make_case, cast):
-    case = make_case(CaseKind.ARBITRATION, state="inspection")
+def test_an_inspection_bodys_staff_see_their_bodys_cases_only_and_redacted(client, login_as, make_case, cast):
+    case = make_case(CaseKind.ARBITRATION, state="inspection",
+                     filing={"narrative": "电水壶底座漏电，样品由申请人寄送，联系电话13812345678。"})
     body = case.report_rounds[0].inspection_body
     staff = gen_user(Role.EXPERT)
     staff.inspection_body_id = body.id
@@ -203,7 +204,9 @@ def test_an_inspection_bodys_staff_see_their_bodys_cases_only(client, login_as, 
     other.inspection_body_id = new_body("别的检验所").id
     db.session.flush()
     login_as(staff)
-    assert client.get(f"/cases/{case.number}").status_code == 200
+    page = client.get(f"/cases/{case.number}")
+    assert page.status_code == 200
+    assert "〔电话号码〕" in page.get_data(as_text=True) and "13812345678" not in page.get_data(as_text=True)
     assert case.number in client.get("/").get_data(as_text=True)
     switch_user(client, login_as, other)
     assert client.get(f"/cases/{case.number}").status_code == 404

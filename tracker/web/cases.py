@@ -27,6 +27,7 @@ from tracker.services import replies
 from tracker.services import triage
 from tracker.services.conversation import ConversationError
 from tracker.services.conversation import FilesRefused
+from tracker.services.expert_file import case_file_for_expert
 from tracker.web.answer_panel import answer_context
 from tracker.web.enterprise.forms_answers import AnswerForm
 from tracker.web.errors import WORKFLOW_ERRORS
@@ -195,16 +196,19 @@ def render_case_page(
         meeting.id: failed_minutes if meeting.id == failed_session_id else MinutesForm(formdata=None)
         for meeting in mediation.sessions_awaiting_minutes(case, now=utcnow())
     } if is_officer else {}
+    # An inspection body's staff read the file redacted, like the panel's experts, without the parties' messages.
+    expert_file = case_file_for_expert(db.session, case, current_user) if current_user.role == Role.EXPERT else None
     return (
         render_template(
             "cases/show.html",
             case=case,
+            case_text=expert_file or case,
             expectation=expectations.expectation_for(case, current_user),
             action_forms=action_forms,
             unplaced_errors=unplaced_errors,
             events=access.visible_events(db.session, case, current_user),
-            messages=access.visible_messages(db.session, case, current_user),
-            evidence_files=sorted(case.evidence, key=lambda evidence: evidence.id),
+            messages=[] if expert_file else access.visible_messages(db.session, case, current_user),
+            evidence_files=expert_file.evidence if expert_file else sorted(case.evidence, key=lambda item: item.id),
             staff_view=access.is_staff_viewer(current_user),
             may_post_message=conversation.posting_refusal(case, current_user) is None or message_form is not None,
             message_form=message_form or MessageForm(formdata=None),
