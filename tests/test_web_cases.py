@@ -193,9 +193,6 @@ def test_case_page_shows_exactly_the_allowed_buttons_for_each_role(client, login
                     "refusal_code_valid": "refusal_code",
                     "settlement_outcome_valid": "outcome",
                     "appeal_decision_valid": "decision",
-                    "report_due_date_agreed": "report_due_on",
-                    "report_reference_given": "report_reference",
-                    "sample_reference_given": "sample_reference",
                     "explanation_given": "explanation",
                     "missing_items_given": "missing_items",
                     "reply_date_valid": "reply_by",
@@ -317,9 +314,9 @@ def test_malformed_input_is_a_422_never_a_500(client, login_as, make_case, cast,
 
 
 def test_a_malformed_date_is_a_422(client, login_as, make_case, cast):
-    case = make_case(CaseKind.ARBITRATION, state="commission_pending")
+    case = make_case(state="under_review")
     login_as(cast.officer)
-    response = act(client, case, "agree_commission", report_due_on="31/02/2099")
+    response = act(client, case, "request_information", missing_items="购买发票", reply_by="31/02/2099")
     assert response.status_code == 422
     assert "不是有效的日期值" in response.get_data(as_text=True)
 

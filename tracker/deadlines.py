@@ -41,7 +41,7 @@ class ClockSpec:
 
     name: str
     label: object
-    #: RuleSet attribute holding the length, or None when the due date is agreed (data["report_due_on"]).
+    #: RuleSet attribute holding the length, or None when the due date is agreed (the commission's report date).
     rule_attribute: str | None
     counting: str
     responsible: str

@@ -92,12 +92,6 @@ def data_for(row: Row, today: date) -> dict[str, Any]:
             data["outcome"] = "refund"
         elif guard == "appeal_decision_valid":
             data["decision"] = "varied"
-        elif guard == "report_due_date_agreed":
-            data["report_due_on"] = today + timedelta(days=30)
-        elif guard == "report_reference_given":
-            data["report_reference"] = f"RPT-{today:%Y%m%d}-01"
-        elif guard == "sample_reference_given":
-            data["sample_reference"] = f"SMP-{today:%Y%m%d}-01"
         elif guard == "explanation_given":
             data["explanation"] = "演示：说明不予受理的理由 / demo explanation"
         elif guard == "missing_items_given":

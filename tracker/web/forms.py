@@ -37,9 +37,6 @@ GUARD_FIELDS = {
     "refusal_code_valid": "refusal_code",
     "settlement_outcome_valid": "outcome",
     "appeal_decision_valid": "decision",
-    "report_due_date_agreed": "report_due_on",
-    "report_reference_given": "report_reference",
-    "sample_reference_given": "sample_reference",
     "explanation_given": "explanation",
     "missing_items_given": "missing_items",
     "reply_date_valid": "reply_by",
@@ -112,9 +109,6 @@ class ActionForm(PostedForm):
         _l("What the settlement gives the consumer"), choices=_choices(SETTLEMENT_OUTCOMES), validators=[Optional()]
     )
     decision = SelectField(_l("Decision"), choices=_choices(APPEAL_DECISIONS), validators=[Optional()])
-    report_due_on = DateField(_l("Report due on (as agreed in the commission)"), validators=[Optional()])
-    report_reference = StringField(_l("Report reference number"), validators=[Optional(), Length(max=100)])
-    sample_reference = StringField(_l("Sealed sample reference"), validators=[Optional(), Length(max=100)])
     explanation = TextAreaField(_l("Explanation for the applicant"), validators=[Optional(), Length(max=2000)])
     missing_items = TextAreaField(
         _l("What the applicant must send (one item per line)"), validators=[Optional(), Length(max=2000)]

@@ -175,22 +175,6 @@ def appeal_decision_valid(ctx: GuardContext) -> bool:
     return ctx.data.get("decision") in APPEAL_DECISIONS
 
 
-def report_due_date_agreed(ctx: GuardContext) -> bool:
-    """The commission fixes a report date in the future."""
-    due = ctx.data.get("report_due_on")
-    return isinstance(due, date) and not isinstance(due, datetime) and due > ctx.today
-
-
-def report_reference_given(ctx: GuardContext) -> bool:
-    """An issued report is identified by its reference number."""
-    return _text_given(ctx, "report_reference")
-
-
-def sample_reference_given(ctx: GuardContext) -> bool:
-    """Sealed samples are logged under a reference."""
-    return _text_given(ctx, "sample_reference")
-
-
 def panel_has_expert(ctx: GuardContext) -> bool:
     """Expert review of a complaint needs the panel its rule set asks for (one expert or more) and a chair."""
     return panel_complies(ctx.case)
@@ -322,9 +306,6 @@ GUARDS: dict[str, Guard] = {
               _l("Write the agreed terms and the date by which they must be carried out (today or later).")),
         Guard("settlement_outcome_valid", settlement_outcome_valid, _l("Choose what the settlement gives the consumer.")),
         Guard("appeal_decision_valid", appeal_decision_valid, _l("Choose upheld, overturned or varied.")),
-        Guard("report_due_date_agreed", report_due_date_agreed, _l("Enter the report date agreed in the commission; it must be in the future.")),
-        Guard("report_reference_given", report_reference_given, _l("Enter the report's reference number.")),
-        Guard("sample_reference_given", sample_reference_given, _l("Enter the reference of the sealed samples.")),
         Guard("panel_has_expert", panel_has_expert, _l("Appoint at least one expert and name the chair first.")),
         Guard("panel_is_valid", panel_is_valid, _l("The panel needs an odd number of at least three experts, one of them its chair.")),
         Guard("panel_opinions_complete", panel_opinions_complete, _l("Every member of the panel must give an opinion first.")),
