@@ -1,5 +1,9 @@
 """The audit trail: one event per change, hash-chained, append-only in the database, verified by a command."""
 
+from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
@@ -14,6 +18,7 @@ from tracker.audit import UnauditedChange
 from tracker.extensions import db
 from tracker.models import AuditEvent
 from tracker.models import Case
+from tracker.models import Visibility
 
 
 def events_of(case: Case) -> list[AuditEvent]:
@@ -33,6 +38,17 @@ def test_each_transition_adds_one_linked_event(make_case):
         assert event.prev_hash == previous.hash
         assert event.from_state == previous.to_state
     assert case.audit_head_hash == events[-1].hash
+
+
+def test_an_event_timed_in_beijing_verifies_once_read_back_as_utc(make_case):
+    case = make_case("complaint")
+    beijing = datetime(2026, 11, 30, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    audit.record(db.session, case, actor=None, action="note", body={}, visibility=Visibility.STAFF, now=beijing)
+    db.session.commit()
+    db.session.expire_all()
+    newest = events_of(case)[-1]
+    assert newest.occurred_at == beijing and newest.occurred_at.utcoffset() == timedelta(0)
+    assert dict(audit.verify_chains(db.session))[case.number] is None
 
 
 def test_personal_data_is_kept_only_as_a_digest(make_case):

@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from typing import Any
 
@@ -94,7 +95,8 @@ def record(
 
     `chain_tail` (seq and hash of the newest event) spares the query when a batch job read the tails together.
     """
-    occurred_at = now or utcnow()
+    # Hashed as stored: the column keeps UTC, so a time given in another zone must be turned into UTC first.
+    occurred_at = (now or utcnow()).astimezone(UTC)
     seq, prev_hash = chain_tail or _chain_tail(session, case)
     event_row = AuditEvent(
         seq=seq + 1,
