@@ -14,6 +14,7 @@ from tracker.models import Alert
 from tracker.models import CalendarDay
 from tracker.models import CalendarYear
 from tracker.models import Case
+from tracker.models import CaseKind
 from tracker.models import Deadline
 from tracker.models import NonWorkingDayReceipt
 from tracker.models import Role
@@ -65,6 +66,23 @@ def test_a_new_version_leaves_open_cases_alone_and_applies_from_its_date(make_ca
     later_case = make_case("complaint", filed_at=datetime(2026, 3, 9, 2, tzinfo=UTC))
     assert later_case.rule_set == shorter
     assert clock(later_case, "acceptance").due_on == date(2026, 3, 12), "3 working days from Mon 9 March"
+
+
+def test_a_new_version_carries_the_panel_rules_of_the_version_before_it(db_session):
+    admin = gen_user(Role.ADMIN)
+    before = rule_sets.defaults_for_new_version(db.session)
+    appraisal_rule = next(rule for rule in before.panel_rules if rule.kind == CaseKind.APPRAISAL)
+    appraisal_rule.min_size = 5
+    db.session.flush()
+    today = local_date(utcnow())
+    later = new_version(admin, max(today, before.effective_from) + timedelta(days=30), now=utcnow())
+    rules = {rule.kind: (rule.min_size, rule.odd_size, rule.excludes_appealed_panel) for rule in later.panel_rules}
+    assert rules == {
+        CaseKind.COMPLAINT.value: (1, False, False),
+        CaseKind.QUALITY_APPEAL.value: (3, True, True),
+        CaseKind.ARBITRATION.value: (1, False, False),
+        CaseKind.APPRAISAL.value: (5, True, False),
+    }
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import Case
+from tracker.models import CaseKind
 from tracker.models import NonWorkingDayReceipt
+from tracker.models import PanelRule
 from tracker.models import Role
 from tracker.models import RuleSet
 from tracker.models import User
 from tracker.models import utcnow
+from tracker.panel_rules import DEFAULT_PANEL_RULES
 from tracker.working_days import local_date
 
 #: The limits a version sets, in the order the page shows them.
@@ -94,6 +97,7 @@ def create_rule_set_version(
         raise RuleSetError("code_taken")
     if session.scalars(select(RuleSet.id).where(RuleSet.effective_from == effective_from)).first() is not None:
         raise RuleSetError("date_taken")
+    previous = defaults_for_new_version(session)
     rule_set = RuleSet(
         code=code,
         name=name.strip(),
@@ -105,7 +109,18 @@ def create_rule_set_version(
     )
     session.add(rule_set)
     session.flush()
+    _carry_panel_rules(session, previous, rule_set)
     return rule_set
+
+
+def _carry_panel_rules(session: Session, previous: RuleSet | None, rule_set: RuleSet) -> None:
+    """A new version keeps the panel rules of the one before it, as its own rows, until they are changed."""
+    for kind in CaseKind:
+        found = next((rule for rule in (previous.panel_rules if previous else []) if rule.kind == kind), None)
+        spec = DEFAULT_PANEL_RULES[kind] if found is None else found
+        session.add(PanelRule(rule_set_id=rule_set.id, kind=kind.value, min_size=spec.min_size,
+                              odd_size=spec.odd_size, excludes_appealed_panel=spec.excludes_appealed_panel))
+    session.flush()
 
 
 def defaults_for_new_version(session: Session) -> RuleSet | None:
