@@ -20,9 +20,13 @@ from tracker.models import Alert
 from tracker.models import CalendarYear
 from tracker.models import Case
 from tracker.models import CaseKind
+from tracker.models import Commission
+from tracker.models import CustodyEntry
 from tracker.models import Deadline
 from tracker.models import FilingDraft
 from tracker.models import OutboxMessage
+from tracker.models import PanelMember
+from tracker.models import RecusalRequest
 from tracker.models import Role
 from tracker.models import User
 from tracker.models import utcnow
@@ -30,6 +34,7 @@ from tracker.services import filing
 from tracker.services.attachments import EvidencePolicy
 from tracker.services.attachments import attach_evidence
 from tracker.workflow import states_of
+from tracker.working_days import local_date
 
 
 @pytest.fixture
@@ -56,6 +61,7 @@ def test_demo_creates_one_account_per_role_and_every_state_once(fresh_app):
             present = set(db.session.scalars(select(Case.state).where(Case.kind == kind)))
             assert present == set(states_of(kind)), kind
         assert db.session.scalar(select(func.count()).select_from(Deadline).where(Deadline.overdue_at.is_not(None)))
+        assert_cases_wait_at_every_panel_and_inspection_step()
         db.session.remove()
     assert run(fresh_app, "audit-verify").exit_code == 0
     again = run(fresh_app, "demo")
@@ -63,6 +69,23 @@ def test_demo_creates_one_account_per_role_and_every_state_once(fresh_app):
     with fresh_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == len(logins)
         db.session.remove()
+
+
+def assert_cases_wait_at_every_panel_and_inspection_step() -> None:
+    """The steps the states alone do not show: confirmations, a departure, a recusal request, custody, open windows."""
+    waiting = db.session.scalars(select(Commission).join(Case).where(Case.state == "commission_pending")).all()
+    assert any(c.consumer_confirmed_at is None and c.enterprise_confirmed_at is not None for c in waiting)
+    assert any(c.enterprise_confirmed_at is None and c.consumer_confirmed_at is not None for c in waiting)
+    departed = db.session.scalars(select(PanelMember).join(Case).where(
+        Case.state == "investigation", PanelMember.departure == "declined")).all()
+    assert departed
+    assert db.session.scalars(select(RecusalRequest).where(RecusalRequest.decided_at.is_(None))).first() is not None
+    assert db.session.scalars(select(CustodyEntry)).first() is not None
+    today = local_date(utcnow())
+    for kind in (CaseKind.ARBITRATION, CaseKind.APPRAISAL):
+        in_window = db.session.scalars(select(Case).where(Case.kind == kind, Case.state == "objection_window")).all()
+        served = [case.report_rounds[-1].served_on for case in in_window]
+        assert served and all(today - timedelta(days=15) <= day <= today for day in served), kind
 
 
 def test_sweep_marks_overdue_cases_and_is_idempotent(fresh_app):

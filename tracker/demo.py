@@ -512,7 +512,8 @@ def expert_pool(session: Session, account: Callable[..., User], enterprise: Ente
 
 
 def load_panel_cases(session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime) -> None:
-    """A complaint and a quality appeal whose opinions are all in, waiting for the chair's conclusion.
+    """A complaint and a quality appeal whose opinions are all in, waiting for the chair's conclusion; an appraisal
+    whose member declined, and one with a recusal request, both waiting for the officer.
 
     The walk over every state already leaves each kind waiting at panel appointment (mediation, accepted,
     panel_forming), at opinions (expert_review, investigation) and, for an appraisal, at the conclusion
@@ -526,6 +527,22 @@ def load_panel_cases(session: Session, cast: Cast, enterprise: Enterprise, *, no
         session.flush()
         ended = drive(session, case, rows, cast, start=filed_at)
         give_opinions(session, case, ended + timedelta(hours=1))
+    # Appraisals under investigation whose panel needs the officer: a member declined (a replacement is due),
+    # and the consumer asked for a member's recusal.
+    for offset, situation in enumerate(("declined", "recusal_requested")):
+        rows = find_path(CaseKind.APPRAISAL, "investigation")
+        filed_at = now - timedelta(days=12 + 2 * len(rows))
+        case, _code = cases.submit_case(session, cast.applicant, CaseKind.APPRAISAL,
+                                        filing_data(enterprise, CaseKind.APPRAISAL, 92 + offset), now=filed_at)
+        session.flush()
+        ended = drive(session, case, rows, cast, start=filed_at)
+        member = next(member for member in case.active_panel if not member.is_chair)
+        if situation == "declined":
+            panels.decline_appointment(session, case, member.expert, "演示：近三个月出国访学，无法按期完成",
+                                       now=ended + timedelta(hours=1))
+        else:
+            panels.request_recusal(session, case, cast.applicant, member.id, "演示：该专家曾公开评价本案产品",
+                                   now=ended + timedelta(hours=1))
 def load_enterprise_portal(
     session: Session, cast: Cast, enterprise: Enterprise, *, now: datetime, account: Callable[..., User]
 ) -> None:
