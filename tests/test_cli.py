@@ -29,8 +29,10 @@ from tracker.models import PanelMember
 from tracker.models import RecusalRequest
 from tracker.models import Role
 from tracker.models import User
+from tracker.models import UserSession
 from tracker.models import utcnow
 from tracker.services import filing
+from tracker.services import sessions
 from tracker.services.attachments import EvidencePolicy
 from tracker.services.attachments import attach_evidence
 from tracker.workflow import states_of
@@ -172,6 +174,30 @@ def test_purge_removes_abandoned_drafts_and_their_unshared_files_but_keeps_recen
     assert result.exit_code == 0, result.output
     assert "purged: 1 unused files" in result.output
     assert not old_file.exists() and recent_file.exists()
+    assert "0 sessions over" in result.output
     with fresh_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(FilingDraft)) == 1
+        db.session.remove()
+
+
+def test_purge_deletes_sessions_long_over_and_keeps_the_rest(fresh_app):
+    now = utcnow()
+    with fresh_app.app_context():
+        user = gen_user(Role.CONSUMER)
+        lifetime = timedelta(hours=8)
+        sessions.start_session(db.session, user, now=now - timedelta(days=40), lifetime=lifetime)
+        ended_long_ago = sessions.start_session(db.session, user, now=now - timedelta(days=35), lifetime=timedelta(days=90))
+        sessions.end_session(db.session, ended_long_ago, now=now - timedelta(days=34))
+        recent = sessions.start_session(db.session, user, now=now - timedelta(days=2), lifetime=lifetime)
+        live = sessions.start_session(db.session, user, now=now, lifetime=lifetime)
+        user_id = user.id
+        db.session.commit()
+        db.session.remove()
+    result = run(fresh_app, "purge")
+    assert result.exit_code == 0, result.output
+    assert "2 sessions over" in result.output
+    with fresh_app.app_context():
+        kept = set(db.session.scalars(select(UserSession.token_hash)))
+        assert kept == {sessions.token_digest(recent), sessions.token_digest(live)}
+        assert sessions.live_session(db.session, user_id, live, now=utcnow()) is not None
         db.session.remove()

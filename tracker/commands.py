@@ -25,6 +25,7 @@ from tracker.services import calendar_years
 from tracker.services import filing
 from tracker.services import inspections
 from tracker.services import mediation
+from tracker.services import sessions
 from tracker.services import throttle
 from tracker.workflow.diagrams import readme_section
 
@@ -43,6 +44,8 @@ CALENDAR_REFUSALS = {
 THROTTLE_RETENTION = timedelta(days=1)
 #: An upload's temporary file older than this was left by a writer that died (a write takes seconds).
 TEMPORARY_FILE_RETENTION = timedelta(hours=1)
+#: Ended or expired sessions are kept this long for a look back after an incident, then deleted.
+SESSION_RETENTION = timedelta(days=30)
 
 
 @tracker_cli.command("audit-verify")
@@ -155,16 +158,19 @@ def _in_batches(step) -> int:
 @click.option("--draft-days", default=30, show_default=True, type=click.IntRange(min=1),
               help="Delete filings never submitted and untouched for this many days.")
 def purge(draft_days: int) -> None:
-    """Housekeeping: abandoned drafts and their files, stale throttle records, temporary files of crashed uploads."""
+    """Housekeeping: abandoned drafts and their files, stale throttle records, temporary files of crashed uploads,
+    sessions long over."""
     now = utcnow()
     unused_files = filing.purge_abandoned_drafts(db.session, older_than=now - timedelta(days=draft_days))
     forgotten = throttle.forget_older_than(db.session, now - THROTTLE_RETENTION)
+    sessions_over = sessions.forget_sessions_over_before(db.session, now - SESSION_RETENTION)
     db.session.commit()
     root = Path(current_app.config["UPLOAD_FOLDER"])
     for stored_name in unused_files:
         delete_if_unreferenced(root, stored_name)
     leftovers = remove_abandoned_temporary_files(root, (now - TEMPORARY_FILE_RETENTION).timestamp())
-    click.echo(f"purged: {len(unused_files)} unused files, {forgotten} throttle records, {leftovers} temporary files")
+    click.echo(f"purged: {len(unused_files)} unused files, {forgotten} throttle records, {leftovers} temporary files, "
+               f"{sessions_over} sessions over")
 
 
 @tracker_cli.command("calendar-year")

@@ -5,6 +5,8 @@ import secrets
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import delete
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -53,3 +55,12 @@ def end_all_sessions(
     if except_token is not None:
         query = query.where(UserSession.token_hash != token_digest(except_token))
     return session.execute(query.values(ended_at=now, ended_reason=reason)).rowcount
+
+
+def forget_sessions_over_before(session: Session, cutoff: datetime) -> int:
+    """Delete sessions that ended or expired before `cutoff`: they sign no one in and only grow the table.
+
+    Logins and refusals stay in `security_events`; a session row is kept only as long as it could matter.
+    """
+    over = or_(UserSession.ended_at < cutoff, UserSession.expires_at < cutoff)
+    return session.execute(delete(UserSession).where(over)).rowcount
