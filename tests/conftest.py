@@ -237,7 +237,7 @@ def live_server(databases) -> Iterator[LiveServer]:
     """The app served by werkzeug in a thread, on its own migrated database with CSRF on."""
     app = databases.migrated_app("tracker_e2e", WTF_CSRF_ENABLED=True)
     with app.app_context():
-        rows = demo.load(db.session, app.extensions["password_hasher"])
+        rows = demo.load(db.session, app.extensions["password_hasher"], upload_root=Path(app.config["UPLOAD_FOLDER"]))
         db.session.commit()
         SUITE_LOG.known_secrets.update(password for _role, _email, password in rows)
         db.session.remove()

@@ -20,7 +20,7 @@ ROLES = ("anonymous", "consumer", "officer", "enterprise", "expert", "admin")
 MAX_PAGES_PER_ROLE = 18
 #: Endpoints not to follow: leaving the session, file downloads, the language switch and static files.
 SKIPPED_ENDPOINTS = {"auth.logout", "main.set_language", "static", "main.favicon", "enterprise.export_csv",
-                     "expert.opinion_report"}
+                     "expert.opinion_report", "evidence.download"}
 SKIPPED_WORDS = ("download", "logout", "/static/", ".csv")
 
 #: Records CSP violations in the page itself; added through DevTools, so the CSP does not block it.
