@@ -299,3 +299,24 @@ def test_the_officer_changes_the_chair(client, login_as, make_case, cast):
     assert client.post(f"/officer/cases/{case.number}/panel/chair", data={"member_id": new_chair.id}).status_code == 302
     assert [m.is_chair for m in case.active_panel] == [False, True, False]
     assert client.post(f"/officer/cases/{case.number}/panel/chair", data={"member_id": 2**31 - 1}).status_code == 422
+
+
+def test_a_re_appraisal_panel_is_appointed_on_the_web_without_the_first_rounds_experts(
+    client, login_as, make_case, cast
+):
+    case = make_case("appraisal", state="re_appraisal")
+    first = set(json.loads(case.report_rounds[0].panel_expert_ids))
+    fresh = [gen_user(Role.EXPERT) for _ in range(3)]
+    login_as(cast.officer)
+    shown = page(client.get(f"/officer/cases/{case.number}/panel"))
+    for expert_id in first:
+        excluded = shown.split(f'<li class="mb-2" data-expert="{expert_id}">')[1].split("</li>")[0]
+        assert 'data-reason="earlier_round"' in excluded
+    url = f"/officer/cases/{case.number}/panel/appoint"
+    refused = client.post(url, data={"expert_ids": [*ids(fresh[:2]), min(first)], "chair_id": fresh[0].id})
+    assert refused.status_code == 422
+    assert not case.active_panel
+    done = client.post(url, data={"expert_ids": ids(fresh), "chair_id": fresh[0].id})
+    assert done.status_code == 302
+    assert {member.expert_id for member in case.active_panel} == set(ids(fresh))
+    assert {member.round_number for member in case.active_panel} == {2}
