@@ -1,5 +1,5 @@
-"""An appraisal to its final report in a real browser, each person on their own pages: the officer appoints three
-experts, one declares a conflict and is replaced, three opinions come in, the chair concludes, the officer uploads
+"""An appraisal to its final report in a real browser, each person on their own pages: the officer drafts the
+commission and both parties confirm it, the officer appoints three experts, one declares a conflict and is replaced, three opinions come in, the chair concludes, the officer uploads
 and issues the report, the consumer reads it and the day objections end, and once that day has passed with no
 objection the sweep's step makes the report final.
 """
@@ -48,6 +48,7 @@ class Journey:
     number: str
     officer: tuple[str, str]
     consumer: tuple[str, str]
+    enterprise: tuple[str, str]
     experts: dict[str, tuple[str, str]]
 
 
@@ -58,7 +59,7 @@ def _account(role: Role, email: str, name: str, hasher, **extra) -> User:
 
 @pytest.fixture
 def journey(live_server) -> Journey:
-    """A consumer's appraisal request, accepted and its commission agreed, waiting for its panel; four experts."""
+    """A consumer's appraisal request, accepted and waiting for its commission; four experts."""
     app = live_server.app
     suffix = utcnow().strftime("%H%M%S%f")
     with app.app_context():
@@ -83,12 +84,45 @@ def journey(live_server) -> Journey:
         case, _code = submit_case(db.session, consumer, CaseKind.APPRAISAL, data, now=filed_at)
         db.session.flush()
         cast = Cast(officer=officer, applicant=consumer, enterprise_user=enterprise_user, experts=[])
-        drive(db.session, case, find_path(CaseKind.APPRAISAL, "panel_forming"), cast, start=filed_at,
+        drive(db.session, case, find_path(CaseKind.APPRAISAL, "commission_pending"), cast, start=filed_at,
               step=timedelta(hours=2))
-        number, officer_email, consumer_email = case.number, officer.email, consumer.email
+        number, emails = case.number, (officer.email, consumer.email, enterprise_user.email)
         db.session.commit()
         db.session.remove()
-    return Journey(number, (officer_email, PASSWORD), (consumer_email, PASSWORD), pool)
+    officer_login, consumer_login, enterprise_login = ((email, PASSWORD) for email in emails)
+    return Journey(number, officer_login, consumer_login, enterprise_login, pool)
+
+
+def agree_the_commission(new_page, live_server, journey: Journey):
+    """The officer drafts the commission, each party confirms it on their own page, the officer starts the work."""
+    today = local_date(utcnow())
+    case_url = f"{live_server.url}/cases/{journey.number}"
+    officer = new_page()
+    log_in(officer, live_server, journey.officer)
+    officer.goto(case_url)
+    officer.get_by_role("link", name="起草委托书").click()
+    officer.locator("#basis_kind").select_option("agreed_quality")
+    officer.locator("#basis_text").fill("买卖合同约定：实木复合地板，含水率不高于12%")
+    officer.locator("#test_items").fill("地板起拱开裂的原因；是否符合约定质量")
+    officer.locator("#sampling_method").fill("在消费者家中现场取样2块，双方到场封样")
+    officer.locator("#report_due_on").fill((today + timedelta(days=30)).isoformat())
+    officer.locator("#fee_amount").fill("2400")
+    officer.locator("#fee_payer").select_option("applicant")
+    officer.locator("#fee_due_on").fill((today + timedelta(days=7)).isoformat())
+    officer.get_by_role("button", name="保存委托书").click()
+    expect(officer.get_by_role("alert").first).to_contain_text("委托书已保存")
+    for credentials, phone in ((journey.consumer, True), (journey.enterprise, False)):
+        party = new_page(phone=phone)
+        log_in(party, live_server, credentials)
+        party.goto(case_url)
+        expect(party.locator("#commission")).to_contain_text("地板起拱开裂的原因")
+        party.get_by_role("button", name="确认委托书").click()
+        expect(party.get_by_role("alert").first).to_contain_text("您已确认委托书")
+        accessible(party)
+    officer.goto(case_url)
+    officer.locator('[data-trigger="agree_commission"] button').click()
+    expect(officer.locator("#case-state")).to_have_attribute("data-state", "panel_forming")
+    return officer
 
 
 def open_review(page, live_server, journey: Journey, name: str) -> None:
@@ -112,9 +146,7 @@ def give_opinion(page, text: str) -> None:
 def test_an_appraisal_goes_from_its_panel_to_a_final_report(
     live_server, journey, new_page
 ):
-    officer = new_page()
-    log_in(officer, live_server, journey.officer)
-    officer.goto(f"{live_server.url}/cases/{journey.number}")
+    officer = agree_the_commission(new_page, live_server, journey)
     officer.get_by_role("link", name="管理专家组").click()
     expect(officer.get_by_role("heading", name="当前专家组")).to_be_visible()
     eligible = officer.locator("#eligible-experts tbody tr")
