@@ -1,6 +1,7 @@
 """`flask --app wsgi tracker ...`: audit verification, the deadline sweep, calendar years, demo data, the outbox."""
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
@@ -131,7 +132,7 @@ def sweep(now_text: str | None) -> None:
                f"{ended} expired mediations ended; {finalized} reports made final")
 
 
-def _in_batches(step) -> int:
+def _in_batches(step: Callable[[], int]) -> int:
     """Run one sweep step batch by batch, each batch its own commit, until a batch finds nothing.
 
     A batch that lost a race with another host (StaleDataError) is rolled back and tried again a few times; what
