@@ -58,7 +58,9 @@ def requests_of(scenario: str, url: str, logins: dict[str, list[str]]):
         ), {"id": officer_id}).scalar_one()
         consumer_case = connection.execute(text(
             "SELECT number FROM cases WHERE applicant_id = :id ORDER BY id LIMIT 1"), {"id": consumer_id}).scalar_one()
-        tracking_case = connection.execute(text("SELECT max(number) FROM cases WHERE number LIKE 'TS-%'")).scalar_one()
+        tracking_case = connection.execute(text(
+            "SELECT max(number) FROM cases WHERE access_code_hash = (SELECT access_code_hash FROM cases "
+            "GROUP BY access_code_hash ORDER BY count(*) DESC LIMIT 1)")).scalar_one()
         enterprise_id = connection.execute(text("SELECT min(id) FROM enterprises WHERE confirmed")).scalar_one()
     engine.dispose()
     if scenario == "case-officer":
