@@ -313,7 +313,7 @@ def bench_sweep(run: Run, url: str) -> None:
     app = bench_app(url)
     runner = app.test_cli_runner()
     with app.app_context():
-        plan_sql = ("SELECT id FROM cases WHERE id IN (SELECT case_id FROM deadlines WHERE status = 'running' "
+        plan_sql = ("SELECT id FROM cases WHERE id IN (SELECT DISTINCT case_id FROM deadlines WHERE status = 'running' "
                     "AND due_on < :today AND overdue_at IS NULL) ORDER BY id LIMIT 500")
         explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
         plan = db.session.execute(text(explain + plan_sql), {"today": datetime.now(UTC).date()}).all()

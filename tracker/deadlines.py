@@ -274,8 +274,7 @@ class SweepResult:
 def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> SweepResult:
     """Mark running clocks whose due date has passed, one audit event and one escalation per case.
 
-    Reads only deadlines through the (status, overdue_at, due_on) index (no DISTINCT: IN needs none, and with
-    one SQLite would rather scan every clock in case order than sort the few due); locks the cases it handles with
+    Reads only deadlines through the (status, due_on) index; locks the cases it handles with
     SKIP LOCKED on PostgreSQL so that concurrent sweeps share the work instead of repeating it.
     SQLite serialises writers (BEGIN IMMEDIATE), and the overdue_at check keeps repeats idempotent.
     """
@@ -287,6 +286,7 @@ def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> 
             Deadline.due_on < today,
             Deadline.overdue_at.is_(None),
         )
+        .distinct()
     )
     cases = session.scalars(
         select(Case)
