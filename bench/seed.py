@@ -31,6 +31,7 @@ from tracker.models import DeadlineStatus
 from tracker.models import Role
 from tracker.models import User
 from tracker.models import utcnow
+from tracker.models import workspace
 from tracker.security import hash_access_code
 from tracker.working_days import local_date
 
@@ -46,6 +47,9 @@ BATCH = 5000
 ALREADY_OVERDUE_EVERY = 20
 #: The tables cloned with each case, in foreign-key order.
 CHILD_TABLES = ("audit_events", "deadlines", "messages", "evidence", "panel_members")
+#: The officer workspace's read tables (keyed by case, no id of their own), written for each clone as the flush
+#: hook of tracker.models.workspace writes them for a case saved through the ORM.
+WORKSPACE_TABLES = ("case_queue_entries", "case_search_terms")
 
 
 @dataclass
@@ -129,6 +133,17 @@ def _templates(connection: Connection) -> SimpleNamespace:
         for row in connection.execute(query).mappings():
             by_case[row["case_id"]].append(dict(row))
         children[name] = by_case
+    enterprises = {row["id"]: SimpleNamespace(**row)
+                   for row in connection.execute(select(tables["enterprises"])).mappings()}
+    children["queue_entries"] = {
+        row["case_id"]: dict(row) for row in connection.execute(select(tables["case_queue_entries"])).mappings()
+    }
+    children["search_terms"] = {
+        row["id"]: workspace.terms_of(
+            workspace.searchable_texts(SimpleNamespace(**row), enterprises.get(row["enterprise_id"]))[1:]
+        )
+        for row in case_rows
+    }
     return SimpleNamespace(cases=case_rows, children=children)
 
 
@@ -156,12 +171,12 @@ def _clone(connection, templates, count, officer_ids, consumer_ids, progress) ->
     written = 0
     while written < count:
         batch = min(BATCH, count - written)
-        rows = {name: [] for name in ("cases", *CHILD_TABLES)}
+        rows = {name: [] for name in ("cases", *CHILD_TABLES, *WORKSPACE_TABLES)}
         for index in range(written, written + batch):
             template = templates.cases[index % len(templates.cases)]
             _clone_one(template, templates.children, index, rows, ids, counters, year, access_hash,
                        officer_ids, consumer_ids, now, today)
-        for name in ("cases", *CHILD_TABLES):
+        for name in ("cases", *CHILD_TABLES, *WORKSPACE_TABLES):
             writer(name, rows[name])
         connection.commit()
         written += batch
@@ -213,6 +228,7 @@ def _clone_one(template, children, index, rows, ids, counters, year, access_hash
         rows["audit_events"].append(event_row)
     case["audit_head_hash"] = prev_hash if prev_hash != audit.GENESIS_HASH else None
     rows["cases"].append(case)
+    first_deadline = len(rows["deadlines"])
     for deadline_template in children["deadlines"].get(template["id"], []):
         deadline = dict(deadline_template, id=next(ids["deadlines"]), case_id=case_id)
         if deadline["status"] == DeadlineStatus.RUNNING and deadline["due_on"] is not None:
@@ -243,6 +259,22 @@ def _clone_one(template, children, index, rows, ids, counters, year, access_hash
         purpose="evidence", stored_name=f"{index % 256:02x}/{index:064x}.jpg", sha256=f"{index:064x}",
         size=48_213, content_type="image/jpeg", original_name="漏电照片.jpg", created_at=filed_at,
     ))
+    _workspace_rows(template, children, case, rows, rows["deadlines"][first_deadline:])
+
+
+def _workspace_rows(template, children, case, rows, deadlines) -> None:
+    """The clone's queue row (open cases only) and search postings, as the workspace's flush hook computes them."""
+    entry = children["queue_entries"].get(template["id"])
+    if entry is not None:
+        clocks = [SimpleNamespace(**deadline) for deadline in deadlines]
+        open_clocks = [clock for clock in clocks if clock.status in (DeadlineStatus.RUNNING, DeadlineStatus.PAUSED)]
+        rows["case_queue_entries"].append(dict(
+            entry, case_id=case["id"], number=case["number"], assigned_officer_id=case["assigned_officer_id"],
+            filed_at=case["filed_at"], next_due_on=workspace.next_due_on(open_clocks),
+            escalated=any(clock.overdue_at is not None for clock in open_clocks),
+        ))
+    terms = children["search_terms"][template["id"]] | workspace.terms_of([case["number"]])
+    rows["case_search_terms"].extend({"term": term, "case_id": case["id"]} for term in sorted(terms))
 
 
 def _writer(connection: Connection) -> Callable[[str, list[dict]], None]:

@@ -79,16 +79,15 @@ def load_user(user_id: str) -> User | None:
         account_id = int(user_id)
     except ValueError:
         account_id = None
-    if (
-        account_id is None
-        or not isinstance(token, str)
-        or _idle_for_too_long(now)
-        or sessions.live_session(db.session, account_id, token, now=now) is None
-    ):
+    live = (
+        None if account_id is None or not isinstance(token, str) or _idle_for_too_long(now)
+        else sessions.live_session_and_account(db.session, account_id, token, now=now)
+    )
+    if live is None:
         _forget_sign_in()
         return None
-    user = db.session.get(User, account_id)
-    if user is None or not user.active:
+    user = live[1]
+    if not user.active:
         _forget_sign_in()
         return None
     if now.timestamp() - session.get(LAST_SEEN_KEY, 0) >= LAST_SEEN_RESOLUTION_SECONDS:

@@ -186,7 +186,7 @@ def render_case_page(
         "link_form": LinkCaseForm(formdata=None),
         "merge_form": MergeForm(formdata=None, version=case.version),
         "schedule_form": ScheduleSessionForm(formdata=None).offer_mediators(
-            mediation.mediators(db.session) if is_officer else []
+            mediation.mediators(db.session) if is_officer and mediation.may_schedule(case) else []
         ),
         **(officer_forms or {}),
     }

@@ -167,8 +167,9 @@ def receive(kind: str, draft: FilingDraft):
         return render_form(kind, form, draft, enterprise_results=results)
     upload_errors, status = explain_refusals(refusals)
     if check_form(form, draft, upload_errors):
+        token = draft.token
         db.session.commit()
-        return redirect(url_for(".review", token=draft.token))
+        return redirect(url_for(".review", token=token))
     db.session.commit()
     return render_form(kind, form, draft, status=status)
 
@@ -242,13 +243,16 @@ def submit(token: str):
         abort(400)
     draft = owned_draft_or_404(token, for_update=True)
     access_code = None
+    number = None
     if draft.case is None:
         if not check_form(stored_form(draft, csrf=False), draft):
             db.session.rollback()
             return redirect(url_for(".edit", kind=draft.kind, token=draft.token, check=1))
         try:
             case, access_code = filing.submit_draft(db.session, draft, filer())
+            filed_number = case.number
             db.session.commit()
+            number = filed_number
         except IntegrityError:
             db.session.rollback()
             draft = owned_draft_or_404(token)
@@ -259,10 +263,11 @@ def submit(token: str):
         except FilingError:
             db.session.rollback()
             return redirect(url_for(".edit", kind=draft.kind, token=draft.token, check=1))
-    case = draft.case
+    if number is None:
+        number = draft.case.number
     if access_code is not None:
-        session[FILED_CASE_KEY] = {"number": case.number, "access_code": access_code}
-    return redirect(url_for(".done", number=case.number))
+        session[FILED_CASE_KEY] = {"number": number, "access_code": access_code}
+    return redirect(url_for(".done", number=number))
 
 
 def filed_case_or_404(number: str):

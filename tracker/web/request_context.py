@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tracker import database
 from tracker.extensions import db
 from tracker.logs import SECURITY_LOGGER
 from tracker.logs import single_line
@@ -121,14 +122,16 @@ def register(app: Flask) -> None:
     def log_and_label_response(response):
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
-        # current_user is loaded here if the view did not, so that the access line names who asked.
-        user = current_user if current_user and current_user.is_authenticated else None
+        # current_user is loaded here if the view did not, so that the access line names who asked. After the view
+        # committed, that is a read: on SQLite it need not queue for the write lock again.
+        with database.reads_only():
+            user = current_user if current_user and current_user.is_authenticated else None
+            who = (user.id, str(user.role)) if user is not None else (None, ANONYMOUS_ROLE)
         access_log.info(
             "%s %s %s", request.method, single_line(request.path), response.status_code,
             extra={"event": "request", "method": request.method, "path": single_line(request.path)[:300],
                    "status": response.status_code, "request_id": request_id,
-                   "user_id": user.id if user is not None else None,
-                   "role": str(user.role) if user is not None else ANONYMOUS_ROLE,
+                   "user_id": who[0], "role": who[1],
                    "remote_addr": request.remote_addr},
         )
         return response
