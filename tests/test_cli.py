@@ -199,5 +199,5 @@ def test_purge_deletes_sessions_long_over_and_keeps_the_rest(fresh_app):
     with fresh_app.app_context():
         kept = set(db.session.scalars(select(UserSession.token_hash)))
         assert kept == {sessions.token_digest(recent), sessions.token_digest(live)}
-        assert sessions.live_session(db.session, user_id, live, now=utcnow()) is not None
+        assert sessions.live_session_and_account(db.session, user_id, live, now=utcnow()) is not None
         db.session.remove()
