@@ -111,7 +111,7 @@ def register_transaction_mode(app: Flask) -> None:
         try:
             db.session.rollback()
         except SQLAlchemyError:
-            db.session.invalidate()
+            db.session().invalidate()
 
 
 def register_converters(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask import Flask
 from flask import g
 from flask import has_request_context
 from flask import request
+from flask import session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
@@ -122,11 +123,7 @@ def register(app: Flask) -> None:
     def log_and_label_response(response):
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
-        # current_user is loaded here if the view did not, so that the access line names who asked. After the view
-        # committed, that is a read: on SQLite it need not queue for the write lock again.
-        with database.reads_only():
-            user = current_user if current_user and current_user.is_authenticated else None
-            who = (user.id, str(user.role)) if user is not None else (None, ANONYMOUS_ROLE)
+        who = _who_asked()
         access_log.info(
             "%s %s %s", request.method, single_line(request.path), response.status_code,
             extra={"event": "request", "method": request.method, "path": single_line(request.path)[:300],
@@ -135,3 +132,19 @@ def register(app: Flask) -> None:
                    "remote_addr": request.remote_addr},
         )
         return response
+
+
+def _who_asked() -> tuple[int | str | None, str]:
+    """The account and role for the access line, read after the view committed.
+
+    current_user is loaded here if the view did not. That is a read: on SQLite it need not queue for the write
+    lock again. If the database went away meanwhile, the line names the account the session cookie carries, and
+    the answer the view already gave stands (a log line never turns it into a 500).
+    """
+    try:
+        with database.reads_only():
+            user = current_user if current_user and current_user.is_authenticated else None
+            return (user.id, str(user.role)) if user is not None else (None, ANONYMOUS_ROLE)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return session.get("_user_id"), "unknown"
