@@ -10,25 +10,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
-from tracker.evidence import EvidenceRejected
 from tracker.extensions import db
-from tracker.models import MAX_ROW_ID
 from tracker.models import Case
 from tracker.models import Role
-from tracker.models import SamplingRecord
-from tracker.models import utcnow
 from tracker.services import access
 from tracker.services import inspections
-from tracker.services.attachments import QuotaExceeded
 from tracker.services.inspections import InspectionError
 from tracker.web.cases import get_case_or_404
-from tracker.web.evidence import upload_refusal
 from tracker.web.expert import bp
 from tracker.web.officer.commissions import REFUSALS
+from tracker.web.officer.commissions import log_custody_from
+from tracker.web.officer.commissions import store_report_from
 from tracker.web.officer.forms_commissions import CustodyForm
 from tracker.web.officer.forms_commissions import ReportForm
-from tracker.web.uploads import evidence_policy
-from tracker.web.uploads import upload_root
 from tracker.workflow.guards import current_round
 
 
@@ -99,11 +93,8 @@ def log_custody(number: str):
     form = CustodyForm()
     if not form.validate_on_submit():
         return _render(case, 422, custody_form=form)
-    sampling_id = form.sampling_id.data
-    sampling = db.session.get(SamplingRecord, sampling_id) if 0 < sampling_id <= MAX_ROW_ID else None
     try:
-        inspections.log_custody(db.session, case, current_user, sampling, step=form.step.data,
-                                handled_by=form.handled_by.data, occurred_at=form.occurred_at_utc(), now=utcnow())
+        log_custody_from(case, form)
     except InspectionError as error:
         return _refused(case, error, "custody_form", form)
     db.session.commit()
@@ -119,18 +110,12 @@ def upload_report(number: str):
     form = ReportForm()
     if not form.validate_on_submit():
         return _render(case, 422, report_form=form)
-    storage = form.report_file.data
     try:
-        inspections.upload_report(db.session, case, current_user, storage.stream, storage.filename,
-                                  reference=form.reference.data, root=upload_root(), policy=evidence_policy(),
-                                  now=utcnow())
-    except (EvidenceRejected, QuotaExceeded) as error:
-        db.session.rollback()
-        message, status = upload_refusal(error, storage.filename)
-        form.report_file.errors = [message]
-        return _render(case, status, report_form=form)
+        refused_status = store_report_from(case, form)
     except InspectionError as error:
         return _refused(case, error, "report_form", form)
+    if refused_status is not None:
+        return _render(case, refused_status, report_form=form)
     db.session.commit()
     flash(_("The report is uploaded. The case officer will issue it to both parties."), "success")
     return redirect(url_for("expert.inspection_work", number=case.number))

@@ -162,6 +162,31 @@ def _refused(case: Case, error, form_name: str, form):
     return _render_inspection(case, status, **{form_name: form})
 
 
+def log_custody_from(case: Case, form: CustodyForm) -> SamplingRecord | None:
+    """Log the custody step the form describes, on the sample it names (InspectionError if refused)."""
+    sampling_id = form.sampling_id.data
+    sampling = db.session.get(SamplingRecord, sampling_id) if 0 < sampling_id <= MAX_ROW_ID else None
+    inspections.log_custody(db.session, case, current_user, sampling, step=form.step.data,
+                            handled_by=form.handled_by.data, occurred_at=form.occurred_at_utc(), now=utcnow())
+    return sampling
+
+
+def store_report_from(case: Case, form: ReportForm) -> int | None:
+    """Store the round's report from the form; a file the evidence checks refuse is rolled back, its message put
+    at the file field, and its status returned (InspectionError if the round cannot take a report)."""
+    storage = form.report_file.data
+    try:
+        inspections.upload_report(db.session, case, current_user, storage.stream, storage.filename,
+                                  reference=form.reference.data, root=upload_root(), policy=evidence_policy(),
+                                  now=utcnow())
+    except (EvidenceRejected, QuotaExceeded) as error:
+        db.session.rollback()
+        message, status = upload_refusal(error, storage.filename)
+        form.report_file.errors = [message]
+        return status
+    return None
+
+
 @bp.get("/cases/<case_number:number>/inspection")
 @login_required
 def inspection(number: str):
@@ -213,11 +238,8 @@ def log_custody(number: str):
     form = CustodyForm()
     if not form.validate_on_submit():
         return _render_inspection(case, 422, custody_form=form)
-    sampling_id = form.sampling_id.data
-    sampling = db.session.get(SamplingRecord, sampling_id) if 0 < sampling_id <= MAX_ROW_ID else None
     try:
-        inspections.log_custody(db.session, case, current_user, sampling, step=form.step.data,
-                                handled_by=form.handled_by.data, occurred_at=form.occurred_at_utc(), now=utcnow())
+        sampling = log_custody_from(case, form)
     except InspectionError as error:
         return _refused(case, error, "custody_form", form)
     db.session.commit()
@@ -233,18 +255,12 @@ def upload_report(number: str):
     form = ReportForm()
     if not form.validate_on_submit():
         return _render_inspection(case, 422, report_form=form)
-    storage = form.report_file.data
     try:
-        inspections.upload_report(db.session, case, current_user, storage.stream, storage.filename,
-                                  reference=form.reference.data, root=upload_root(), policy=evidence_policy(),
-                                  now=utcnow())
-    except (EvidenceRejected, QuotaExceeded) as error:
-        db.session.rollback()
-        message, status = upload_refusal(error, storage.filename)
-        form.report_file.errors = [message]
-        return _render_inspection(case, status, report_form=form)
+        refused_status = store_report_from(case, form)
     except InspectionError as error:
         return _refused(case, error, "report_form", form)
+    if refused_status is not None:
+        return _render_inspection(case, refused_status, report_form=form)
     db.session.commit()
     flash(_("The report is uploaded. Issue it on the case page to serve it on both parties."), "success")
     return redirect(url_for("cases.show", number=case.number, _anchor="rounds"))
