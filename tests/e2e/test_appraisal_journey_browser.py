@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.accessibility import serious_violations
 from tests.e2e.browsing import PASSWORD
 from tests.e2e.browsing import accessible
+from tests.e2e.browsing import draft_commission
 from tests.e2e.browsing import fits_the_width
 from tests.e2e.browsing import log_in
 from tracker.demo import DEMO_REPORT_PDF
@@ -95,22 +96,14 @@ def journey(live_server) -> Journey:
 
 def agree_the_commission(new_page, live_server, journey: Journey):
     """The officer drafts the commission, each party confirms it on their own page, the officer starts the work."""
-    today = local_date(utcnow())
     case_url = f"{live_server.url}/cases/{journey.number}"
     officer = new_page()
     log_in(officer, live_server, journey.officer)
     officer.goto(case_url)
     officer.get_by_role("link", name="起草委托书").click()
-    officer.locator("#basis_kind").select_option("agreed_quality")
-    officer.locator("#basis_text").fill("买卖合同约定：实木复合地板，含水率不高于12%")
-    officer.locator("#test_items").fill("地板起拱开裂的原因；是否符合约定质量")
-    officer.locator("#sampling_method").fill("在消费者家中现场取样2块，双方到场封样")
-    officer.locator("#report_due_on").fill((today + timedelta(days=30)).isoformat())
-    officer.locator("#fee_amount").fill("2400")
-    officer.locator("#fee_payer").select_option("applicant")
-    officer.locator("#fee_due_on").fill((today + timedelta(days=7)).isoformat())
-    officer.get_by_role("button", name="保存委托书").click()
-    expect(officer.get_by_role("alert").first).to_contain_text("委托书已保存")
+    draft_commission(officer, basis_kind="agreed_quality", basis_text="买卖合同约定：实木复合地板，含水率不高于12%",
+                     test_items="地板起拱开裂的原因；是否符合约定质量", sampling_method="在消费者家中现场取样2块，双方到场封样",
+                     fee="2400", today=local_date(utcnow()))
     for credentials, phone in ((journey.consumer, True), (journey.enterprise, False)):
         party = new_page(phone=phone)
         log_in(party, live_server, credentials)

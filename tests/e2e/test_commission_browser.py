@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.accessibility import serious_violations
+from tests.e2e.browsing import draft_commission
 from tracker.demo import DEMO_DOMAIN
 from tracker.demo import DEMO_REPORT_PDF
 from tracker.demo import Cast
@@ -87,16 +88,9 @@ def test_a_commission_is_confirmed_by_both_parties_then_samples_and_a_report_fol
         officer.get_by_role("link", name="起草委托书").click()
         expect(officer.get_by_role("heading", name="委托书")).to_be_visible()
         assert serious_violations(officer) == []
-        officer.locator("#basis_kind").select_option("standard")
-        officer.locator("#basis_text").fill("GB 4706.1-2005 家用和类似用途电器的安全")
-        officer.locator("#test_items").fill("泄漏电流；电气强度")
-        officer.locator("#sampling_method").fill("在申请人处随机抽取2件，双方到场封样")
-        officer.locator("#report_due_on").fill((today + timedelta(days=30)).isoformat())
-        officer.locator("#fee_amount").fill("1800")
-        officer.locator("#fee_payer").select_option("applicant")
-        officer.locator("#fee_due_on").fill((today + timedelta(days=7)).isoformat())
-        officer.get_by_role("button", name="保存委托书").click()
-        expect(officer.get_by_role("alert").first).to_contain_text("委托书已保存")
+        draft_commission(officer, basis_kind="standard", basis_text="GB 4706.1-2005 家用和类似用途电器的安全",
+                         test_items="泄漏电流；电气强度", sampling_method="在申请人处随机抽取2件，双方到场封样",
+                         fee="1800", today=today)
         expect(officer.locator('#commission-confirmations [data-party="consumer"]')).to_contain_text("尚未确认")
         assert officer.locator('[data-trigger="agree_commission"]').count() == 0
         assert serious_violations(officer) == []
