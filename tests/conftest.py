@@ -232,6 +232,26 @@ class LiveServer:
     logins: dict[str, tuple[str, str]]
 
 
+def body_read_before_sending(app):
+    """Hand werkzeug's threaded server a finished body, the response's file already closed.
+
+    When a browser drops a connection (a page closed while its favicon loads), werkzeug 3.1's server raises
+    while draining the socket and never calls the response's close(): the file behind a static answer is then
+    closed by the garbage collector, whose ResourceWarning fails whichever test is running. Gunicorn, which
+    serves production, closes it; only the suite's server needs this.
+    """
+
+    def serve(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(databases) -> Iterator[LiveServer]:
     """The app served by werkzeug in a thread, on its own migrated database with CSRF on."""
@@ -241,7 +261,7 @@ def live_server(databases) -> Iterator[LiveServer]:
         db.session.commit()
         SUITE_LOG.known_secrets.update(password for _role, _email, password in rows)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, body_read_before_sending(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
