@@ -40,7 +40,7 @@ def seeded_database(cases: int) -> tuple[str, dict[str, list[str]]]:
     path = Path(tempfile.gettempdir()) / f"tracker-profile-{cases}.db"
     url = os.environ.get("PROFILE_DATABASE_URL") or f"sqlite:///{path}"
     logins_file = path.with_suffix(".logins.json")
-    if not logins_file.exists():
+    if not logins_file.exists() or (url.startswith("sqlite") and not path.exists()):
         logins_file.write_text(json.dumps(seed(url, cases).logins))
     return url, json.loads(logins_file.read_text())
 

@@ -214,7 +214,10 @@ def find_case_for_page(session: Session, number: str) -> Case | None:
             joinedload(Case.rating),
             selectinload(Case.deadlines),
             selectinload(Case.evidence),
-            selectinload(Case.panel).joinedload(PanelMember.expert),
+            selectinload(Case.panel).options(
+                joinedload(PanelMember.expert).joinedload(User.expert_profile),
+                joinedload(PanelMember.opinion),
+            ),
         )
     ).first()
 
