@@ -308,16 +308,24 @@ def worker_memory(server: Gunicorn, case_number: str, cookie: str) -> str:
     return f"{made:,} case-page requests over {len(before)} workers; " + "; ".join(lines)
 
 
+#: The selections of the sweep's steps, as the services build them, for their query plans.
+SWEEP_SELECTIONS = {
+    "overdue clocks": "SELECT case_id FROM deadlines WHERE status = 'running' AND due_on < :today "
+                      "AND overdue_at IS NULL LIMIT 500",
+    "lapsed mediations": "SELECT id FROM cases WHERE id IN (SELECT case_id FROM deadlines WHERE clock = 'mediation' "
+                         "AND status = 'running' AND due_on < :today) AND state = 'mediation' ORDER BY id LIMIT 200",
+}
+
+
 def bench_sweep(run: Run, url: str) -> None:
     """Time the sweep in process: with nothing newly overdue, then with 10 000 clocks newly overdue."""
     app = bench_app(url)
     runner = app.test_cli_runner()
     with app.app_context():
-        plan_sql = ("SELECT id FROM cases WHERE id IN (SELECT DISTINCT case_id FROM deadlines WHERE status = 'running' "
-                    "AND due_on < :today AND overdue_at IS NULL) ORDER BY id LIMIT 500")
         explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
-        plan = db.session.execute(text(explain + plan_sql), {"today": datetime.now(UTC).date()}).all()
-        run.sweeps.append("query plan: " + " / ".join(str(row[-1]) for row in plan))
+        for step, plan_sql in SWEEP_SELECTIONS.items():
+            plan = db.session.execute(text(explain + plan_sql), {"today": datetime.now(UTC).date()}).all()
+            run.sweeps.append(f"query plan, {step}: " + " / ".join(str(row[-1]) for row in plan))
         db.session.remove()
     for label, newly in (("none newly overdue", 0), ("up to 10 000 cases newly overdue", 10_000)):
         if newly:

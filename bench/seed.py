@@ -45,6 +45,9 @@ CONSUMERS = 1000
 BATCH = 5000
 #: Share of clones' running clocks already marked overdue by an earlier sweep (the rest are due in 30 days).
 ALREADY_OVERDUE_EVERY = 20
+#: Clocks whose lapse the sweep acts on (it ends the mediation, makes the report final) rather than only marks:
+#: the sweep that marked one overdue would have acted on it too, so a clone never holds one already past due.
+ACTED_ON_WHEN_LAPSED = ("mediation", "objection")
 #: The tables cloned with each case, in foreign-key order.
 CHILD_TABLES = ("audit_events", "deadlines", "messages", "evidence", "panel_members")
 #: The officer workspace's read tables (keyed by case, no id of their own), written for each clone as the flush
@@ -232,7 +235,7 @@ def _clone_one(template, children, index, rows, ids, counters, year, access_hash
     for deadline_template in children["deadlines"].get(template["id"], []):
         deadline = dict(deadline_template, id=next(ids["deadlines"]), case_id=case_id)
         if deadline["status"] == DeadlineStatus.RUNNING and deadline["due_on"] is not None:
-            if index % ALREADY_OVERDUE_EVERY == 0:
+            if index % ALREADY_OVERDUE_EVERY == 0 and deadline["clock"] not in ACTED_ON_WHEN_LAPSED:
                 deadline["due_on"] = today - timedelta(days=3)
                 deadline["overdue_at"] = now - timedelta(days=2)
             else:

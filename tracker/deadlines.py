@@ -274,25 +274,28 @@ class SweepResult:
 def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> SweepResult:
     """Mark running clocks whose due date has passed, one audit event and one escalation per case.
 
-    Reads only deadlines through the (status, due_on) index; locks the cases it handles with
+    Reads only deadlines through the (status, overdue_at, due_on) index; locks the cases it handles with
     SKIP LOCKED on PostgreSQL so that concurrent sweeps share the work instead of repeating it.
     SQLite serialises writers (BEGIN IMMEDIATE), and the overdue_at check keeps repeats idempotent.
     """
     today = local_date(now)
-    due = (
+    # The due clocks first, unordered, so that both planners can only walk ix_deadlines_sweep: asked for cases in
+    # id order, SQLite chose to scan every clock in case order instead, a read that grows with the open cases.
+    due_case_ids = set(session.scalars(
         select(Deadline.case_id)
         .where(
             Deadline.status == DeadlineStatus.RUNNING,
             Deadline.due_on < today,
             Deadline.overdue_at.is_(None),
         )
-        .distinct()
-    )
+        .limit(batch_size)
+    ))
+    if not due_case_ids:
+        return SweepResult(deadlines=0, cases=[])
     cases = session.scalars(
         select(Case)
-        .where(Case.id.in_(due))
+        .where(Case.id.in_(due_case_ids))
         .order_by(Case.id)
-        .limit(batch_size)
         .with_for_update(skip_locked=True)
         .options(selectinload(Case.deadlines), selectinload(Case.assigned_officer))
     ).all()

@@ -75,7 +75,12 @@ class Deadline(db.Model):
     __tablename__ = "deadlines"
     #: The sweep reads only running clocks not yet marked overdue whose due date has come, through this index:
     #: with overdue_at in it, clocks marked by earlier sweeps are not read again.
-    __table_args__ = (Index("ix_deadlines_sweep", "status", "overdue_at", "due_on"),)
+    #: The sweep's other steps (mediations past their time limit, objection windows that ended) look for one named
+    #: clock's running rows due before today, overdue or not: ix_deadlines_lapse.
+    __table_args__ = (
+        Index("ix_deadlines_sweep", "status", "overdue_at", "due_on"),
+        Index("ix_deadlines_lapse", "clock", "status", "due_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
