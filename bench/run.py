@@ -311,7 +311,7 @@ def worker_memory(server: Gunicorn, case_number: str, cookie: str) -> str:
 #: The selections of the sweep's steps, as the services build them, for their query plans.
 SWEEP_SELECTIONS = {
     "overdue clocks": "SELECT case_id FROM deadlines WHERE status = 'running' AND due_on < :today "
-                      "AND overdue_at IS NULL LIMIT 500",
+                      "AND overdue_at IS NULL ORDER BY due_on LIMIT 500",
     "lapsed mediations": "SELECT id FROM cases WHERE id IN (SELECT case_id FROM deadlines WHERE clock = 'mediation' "
                          "AND status = 'running' AND due_on < :today) AND state = 'mediation' ORDER BY id LIMIT 200",
 }

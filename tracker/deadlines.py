@@ -274,13 +274,14 @@ class SweepResult:
 def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> SweepResult:
     """Mark running clocks whose due date has passed, one audit event and one escalation per case.
 
-    Reads only deadlines through the (status, overdue_at, due_on) index; locks the cases it handles with
+    Reads only unmarked deadlines through the partial (status, due_on) index; locks the cases it handles with
     SKIP LOCKED on PostgreSQL so that concurrent sweeps share the work instead of repeating it.
     SQLite serialises writers (BEGIN IMMEDIATE), and the overdue_at check keeps repeats idempotent.
     """
     today = local_date(now)
-    # The due clocks first, unordered, so that both planners can only walk ix_deadlines_sweep: asked for cases in
-    # id order, SQLite chose to scan every clock in case order instead, a read that grows with the open cases.
+    # The due clocks first, in ix_deadlines_sweep's own order: asked for cases in id order, SQLite scanned every
+    # clock in case order, and asked for no order, PostgreSQL scanned the table, both reads growing with the
+    # open cases.
     due_case_ids = set(session.scalars(
         select(Deadline.case_id)
         .where(
@@ -288,6 +289,7 @@ def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> 
             Deadline.due_on < today,
             Deadline.overdue_at.is_(None),
         )
+        .order_by(Deadline.due_on)
         .limit(batch_size)
     ))
     if not due_case_ids:

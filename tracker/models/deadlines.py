@@ -73,12 +73,15 @@ class Deadline(db.Model):
     """One clock of a case: when it started, when it is due, and whether it was missed."""
 
     __tablename__ = "deadlines"
-    #: The sweep reads only running clocks not yet marked overdue whose due date has come, through this index:
-    #: with overdue_at in it, clocks marked by earlier sweeps are not read again.
-    #: The sweep's other steps (mediations past their time limit, objection windows that ended) look for one named
-    #: clock's running rows due before today, overdue or not: ix_deadlines_lapse.
+    #: The sweep reads running clocks not yet marked overdue, oldest due date first, through ix_deadlines_sweep:
+    #: only unmarked clocks are in it, so clocks marked by earlier sweeps are not read again, and its order is
+    #: the sweep's, so no planner prefers reading the whole table (PostgreSQL's estimate of due, unmarked clocks
+    #: is far too high: it cannot know that a clock past due has been marked). The sweep's other steps
+    #: (mediations past their time limit, objection windows that ended) look for one named clock's running rows
+    #: due before today, marked or not: ix_deadlines_lapse.
     __table_args__ = (
-        Index("ix_deadlines_sweep", "status", "overdue_at", "due_on"),
+        Index("ix_deadlines_sweep", "status", "due_on",
+              postgresql_where=text("overdue_at IS NULL"), sqlite_where=text("overdue_at IS NULL")),
         Index("ix_deadlines_lapse", "clock", "status", "due_on"),
     )
 
