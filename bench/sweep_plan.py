@@ -5,7 +5,8 @@
 A million cases' worth of clocks without the rest of a seed (minutes instead of half an hour): a third running,
 a sixtieth past due and already marked overdue, the others met on dates in the past. Prints PostgreSQL's plan
 of the selection as the sweep reads it (`ORDER BY due_on`, through the partial index) and, for comparison,
-unordered, then times `deadlines.sweep_overdue` with nothing due until psycopg prepares the statement.
+unordered, then times the whole `flask tracker sweep` with nothing due, and `deadlines.sweep_overdue` until psycopg
+prepares the statement.
 """
 
 import os
@@ -56,6 +57,10 @@ def main() -> None:
                 print(f"{label}:")
                 for (line,) in db.session.execute(text("EXPLAIN ANALYZE " + SELECTION.format(order=order))):
                     print("   ", line)
+            started = time.perf_counter()
+            answer = app.test_cli_runner().invoke(args=["tracker", "sweep"])
+            print(f"flask tracker sweep, whole, nothing due: {time.perf_counter() - started:.2f} s "
+                  f"({answer.output.strip()})")
             for attempt in range(1, 9):
                 started = time.perf_counter()
                 result = sweep_overdue(db.session, now=utcnow())

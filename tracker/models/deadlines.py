@@ -78,11 +78,14 @@ class Deadline(db.Model):
     #: the sweep's, so no planner prefers reading the whole table (PostgreSQL's estimate of due, unmarked clocks
     #: is far too high: it cannot know that a clock past due has been marked). The sweep's other steps
     #: (mediations past their time limit, objection windows that ended) look for one named clock's running rows
-    #: due before today, marked or not: ix_deadlines_lapse.
+    #: due before today, marked or not: ix_deadlines_lapse. Its first step looks for the few clocks whose due date
+    #: waits for a calendar year: ix_deadlines_calendar_pending holds only those.
     __table_args__ = (
         Index("ix_deadlines_sweep", "status", "due_on",
               postgresql_where=text("overdue_at IS NULL"), sqlite_where=text("overdue_at IS NULL")),
         Index("ix_deadlines_lapse", "clock", "status", "due_on"),
+        Index("ix_deadlines_calendar_pending", "status",
+              postgresql_where=text("calendar_pending IS true"), sqlite_where=text("calendar_pending IS 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
