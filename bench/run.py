@@ -363,6 +363,7 @@ def verify_chains(url: str) -> str:
 
 def main() -> None:
     """Every backend at every size, then the table."""
+    began = datetime.now(UTC)
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     cluster = ThrowawayCluster().start() if "postgresql" in BACKENDS else None
     runs: list[Run] = []
@@ -391,7 +392,7 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.stop()
-    report = render(runs)
+    report = render(runs, began)
     print(report)
     OUTPUT.write_text(merge_into_doc(OUTPUT, report))
     say(f"written to {OUTPUT}")
@@ -402,18 +403,20 @@ def number(value: float | None, digits: int = 0) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
-def render(runs: list[Run]) -> str:
-    """The measured section of docs/benchmarks.md."""
+def render(runs: list[Run], began: datetime) -> str:
+    """The measured section of docs/benchmarks.md, headed by when the run began and ended."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
+    settings = " ".join(f"{name}={shlex.quote(value)}" for name, value in sorted(os.environ.items())
+                        if name.startswith("BENCH_"))
     lines = [
-        f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"## Run of {began:%Y-%m-%d %H:%M}–{datetime.now(UTC):%H:%M} UTC",
         "",
         f"- machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}",
-        f"- command: `{' '.join(shlex.quote(part) for part in sys.argv)}` with BENCH_SIZES={','.join(map(str, SIZES))}"
+        f"- command: `{settings} make bench` (BENCH_SIZES={','.join(map(str, SIZES))}"
         f" BENCH_BACKENDS={','.join(BACKENDS)} BENCH_SECONDS={SECONDS} BENCH_WORKERS={WORKERS}"
-        f" BENCH_CONNECTIONS={CONNECTIONS}",
+        f" BENCH_CONNECTIONS={CONNECTIONS})",
         f"- gunicorn {WORKERS} sync workers for the app and for the baseline; wrk {CONNECTIONS} connections for "
         f"pages, {FILING_THREADS} for filing and the bare insert",
         "",
