@@ -143,6 +143,8 @@ class ThrowawayCluster:
         system temp dir (``/tmp`` when running as root and the default one is
         not reachable by the ``postgres`` user).
     :param keep: if true, ``stop()`` leaves the directory behind (debugging).
+    :param settings: further server settings (``name=value``), e.g. the benchmark's
+        ``shared_buffers``.
     """
 
     def __init__(
@@ -153,8 +155,10 @@ class ThrowawayCluster:
         port: int | None = None,
         base_dir: str | None = None,
         keep: bool = False,
+        settings: tuple[str, ...] = (),
     ) -> None:
         self.bindir = bindir or find_pg_bindir()
+        self.settings = settings
         self.host = host
         self._requested_port = port
         self.port: int | None = None
@@ -352,6 +356,7 @@ class ThrowawayCluster:
                     "full_page_writes=off",
                     "-c",
                     "max_connections=100",
+                    *(part for setting in self.settings for part in ("-c", shlex.quote(setting))),
                 ]
             )
             proc = self._run(
