@@ -52,8 +52,8 @@ MEMORY_SECONDS = int(os.environ.get("BENCH_MEMORY_SECONDS", 300))
 TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", 400))
 VERIFY_SECONDS = int(os.environ.get("BENCH_VERIFY_SECONDS", 1800))
 #: The throwaway server is configured as a production one would be for its memory: with PostgreSQL's 128 MB
-#: default a million cases are read through the kernel's page cache, which this VM trims (DAMON reclaim), so a
-#: run measured how much of the cache survived the seed.
+#: default a million cases are read through the kernel's page cache, and this VM pages out what has not been
+#: touched for a minute (a DAMON `pageout` scheme), so a run measured how much of the cache survived the seed.
 PG_SETTINGS = tuple(os.environ.get("BENCH_PG_SETTINGS", "shared_buffers=2GB,effective_cache_size=8GB").split(","))
 #: Each path is driven this long before it is measured, so that every worker has compiled its templates.
 WARM_UP_SECONDS = 3
