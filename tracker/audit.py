@@ -132,12 +132,14 @@ def chain_tails(session: Session, cases: list[Case]) -> dict[int, tuple[int, str
 @event.listens_for(Session, "before_flush")
 def _refuse_unaudited_case_changes(session: Session, flush_context, instances) -> None:
     """Every insert or update of a case must travel with an audit event of that case."""
-    audited = {id(item.case) for item in session.new if isinstance(item, AuditEvent)}
-    for item in list(session.new) + list(session.dirty):
-        if not isinstance(item, Case):
-            continue
-        if item in session.dirty and not session.is_modified(item, include_collections=False):
-            continue
+    # session.new and session.dirty walk the identity map each time they are read: read each once, or a
+    # batch job's flush grows with the square of its rows.
+    new = list(session.new)
+    audited = {id(item.case) for item in new if isinstance(item, AuditEvent)}
+    changed = [item for item in new if isinstance(item, Case)]
+    changed += [item for item in session.dirty
+                if isinstance(item, Case) and session.is_modified(item, include_collections=False)]
+    for item in changed:
         if id(item) not in audited:
             raise UnauditedChange(f"case {item.number} changed without an audit event")
 

@@ -231,14 +231,15 @@ def _note_changed_cases(session: Session, flush_context) -> None:
     for after_flush_postexec, still in the same transaction.
     """
     queued, searched, renamed = session.info.setdefault(_PENDING_KEY, (set(), set(), set()))
-    for item in itertools.chain(session.new, session.dirty):
+    new = session.new  # built from the identity map on each read: once per flush, not once per row
+    for item in itertools.chain(new, session.dirty):
         if isinstance(item, Case):
             queued.add(item.id)
-            if item in session.new or _search_fields_changed(item):
+            if item in new or _search_fields_changed(item):
                 searched.add(item.id)
         elif isinstance(item, Deadline) and item.case_id is not None:
             queued.add(item.case_id)
-        elif isinstance(item, Enterprise) and item not in session.new:
+        elif isinstance(item, Enterprise) and item not in new:
             attributes = inspect(item).attrs
             if attributes.name.history.has_changes() or attributes.credit_code.history.has_changes():
                 renamed.add(item.id)
