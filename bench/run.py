@@ -316,8 +316,10 @@ def worker_memory(server: Gunicorn, case_number: str, cookie: str) -> str:
 SWEEP_SELECTIONS = {
     "overdue clocks": "SELECT case_id FROM deadlines WHERE status = 'running' AND due_on < :today "
                       "AND overdue_at IS NULL ORDER BY due_on LIMIT 500",
-    "lapsed mediations": "SELECT id FROM cases WHERE id IN (SELECT case_id FROM deadlines WHERE clock = 'mediation' "
-                         "AND status = 'running' AND due_on < :today) AND state = 'mediation' ORDER BY id LIMIT 200",
+    "lapsed mediations": "SELECT cases.id FROM cases JOIN deadlines ON deadlines.case_id = cases.id "
+                         "WHERE deadlines.clock = 'mediation' AND deadlines.status = 'running' "
+                         "AND deadlines.due_on < :today AND cases.state = 'mediation' "
+                         "ORDER BY deadlines.due_on LIMIT 200",
 }
 
 

@@ -271,6 +271,27 @@ class SweepResult:
     deadlines: int
 
 
+def lock_cases_with_lapsed_clock(
+    session: Session, clock: str, *, today: date, where: tuple = (), limit: int = 200
+) -> list[Case]:
+    """Cases whose running `clock` came due before `today` and that match `where`, locked, soonest lapse first.
+
+    The lapsed clocks are read through ix_deadlines_lapse in its own order and joined to their cases. Asked
+    for cases in id order with the clocks as an `IN` subquery, PostgreSQL walked every clock in case order at
+    a million cases (a merge semi-join) to find the one that had lapsed. SKIP LOCKED lets concurrent sweeps
+    share the work; SQLite serialises writers instead.
+    """
+    cases = session.scalars(
+        select(Case)
+        .join(Deadline, Deadline.case_id == Case.id)
+        .where(Deadline.clock == clock, Deadline.status == DeadlineStatus.RUNNING, Deadline.due_on < today, *where)
+        .order_by(Deadline.due_on)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Case)
+    ).all()
+    return list(dict.fromkeys(cases))
+
+
 def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> SweepResult:
     """Mark running clocks whose due date has passed, one audit event and one escalation per case.
 

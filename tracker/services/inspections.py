@@ -19,8 +19,6 @@ from tracker.models import FEE_PAYERS
 from tracker.models import Case
 from tracker.models import CaseKind
 from tracker.models import CustodyEntry
-from tracker.models import Deadline
-from tracker.models import DeadlineStatus
 from tracker.models import InspectionBody
 from tracker.models import ReportRound
 from tracker.models import Role
@@ -328,16 +326,11 @@ def finalize_lapsed_reports(session: Session, *, now: datetime, batch_size: int 
     Found through the objection clock that ran out; a case it makes final leaves the query, so a second run
     finds nothing (idempotent), and SKIP LOCKED lets concurrent sweeps share the work on PostgreSQL.
     """
-    today = local_date(now)
-    lapsed = select(Deadline.case_id).where(
-        Deadline.clock == "objection", Deadline.status == DeadlineStatus.RUNNING, Deadline.due_on < today
+    cases = deadlines.lock_cases_with_lapsed_clock(
+        session, "objection", today=local_date(now), limit=batch_size,
+        where=(Case.state == "objection_window",
+               Case.kind.in_([CaseKind.ARBITRATION.value, CaseKind.APPRAISAL.value])),
     )
-    cases = session.scalars(
-        select(Case)
-        .where(Case.id.in_(lapsed), Case.state == "objection_window",
-               Case.kind.in_([CaseKind.ARBITRATION.value, CaseKind.APPRAISAL.value]))
-        .order_by(Case.id).limit(batch_size).with_for_update(skip_locked=True)
-    ).all()
     finalized = []
     for case in cases:
         try:

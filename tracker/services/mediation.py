@@ -8,11 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import audit
+from tracker import deadlines
 from tracker import workflow
 from tracker.models import Case
 from tracker.models import CaseKind
-from tracker.models import Deadline
-from tracker.models import DeadlineStatus
 from tracker.models import FilingDraft
 from tracker.models import MediationSession
 from tracker.models import Role
@@ -139,17 +138,10 @@ def end_expired_mediations(session: Session, *, now: datetime, batch_size: int =
     notice to both parties. A case already ended is no longer in mediation, so running this again changes
     nothing; cases another sweep holds are skipped (SKIP LOCKED on PostgreSQL).
     """
-    today = local_date(now)
-    expired = select(Deadline.case_id).where(
-        Deadline.clock == "mediation", Deadline.status == DeadlineStatus.RUNNING, Deadline.due_on < today
+    cases = deadlines.lock_cases_with_lapsed_clock(
+        session, "mediation", today=local_date(now), limit=batch_size,
+        where=(Case.state == "mediation", Case.kind == CaseKind.COMPLAINT.value),
     )
-    cases = session.scalars(
-        select(Case)
-        .where(Case.id.in_(expired), Case.state == "mediation", Case.kind == CaseKind.COMPLAINT.value)
-        .order_by(Case.id)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    ).all()
     ended = []
     for case in cases:
         workflow.fire_as_system(case, "end_mediation", now=now, termination_ground=TIME_LIMIT_GROUND)
