@@ -38,7 +38,10 @@ from bench.seed import bench_app  # noqa: E402
 from bench.seed import seed  # noqa: E402
 from bench.servers import Gunicorn  # noqa: E402
 from tracker import audit  # noqa: E402
+from tracker import deadlines  # noqa: E402
 from tracker.extensions import db  # noqa: E402
+from tracker.models import Case  # noqa: E402
+from tracker.models import CaseKind  # noqa: E402
 
 SECRET_KEY = "bench-only-secret-key"  # noqa: S105 - a throwaway key for a loopback benchmark
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,1000000").split(",") if size]
@@ -312,15 +315,13 @@ def worker_memory(server: Gunicorn, case_number: str, cookie: str) -> str:
     return f"{made:,} case-page requests over {len(before)} workers; " + "; ".join(lines)
 
 
-#: The selections of the sweep's steps, as the services build them, for their query plans.
-SWEEP_SELECTIONS = {
-    "overdue clocks": "SELECT case_id FROM deadlines WHERE status = 'running' AND due_on < :today "
-                      "AND overdue_at IS NULL ORDER BY due_on LIMIT 500",
-    "lapsed mediations": "SELECT cases.id FROM cases JOIN deadlines ON deadlines.case_id = cases.id "
-                         "WHERE deadlines.clock = 'mediation' AND deadlines.status = 'running' "
-                         "AND deadlines.due_on < :today AND cases.state = 'mediation' "
-                         "ORDER BY deadlines.due_on LIMIT 200",
-}
+def sweep_selections(today) -> dict:
+    """The selections of the sweep's steps, the very statements the sweep runs, for their query plans."""
+    return {
+        "overdue clocks": deadlines.due_clocks(today=today, limit=500),
+        "lapsed mediations": deadlines.lapsed_clock_cases(
+            "mediation", today=today, where=(Case.state == "mediation", Case.kind == CaseKind.COMPLAINT.value)),
+    }
 
 
 def bench_sweep(run: Run, url: str) -> None:
@@ -329,8 +330,9 @@ def bench_sweep(run: Run, url: str) -> None:
     runner = app.test_cli_runner()
     with app.app_context():
         explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
-        for step, plan_sql in SWEEP_SELECTIONS.items():
-            plan = db.session.execute(text(explain + plan_sql), {"today": datetime.now(UTC).date()}).all()
+        for step, selection in sweep_selections(datetime.now(UTC).date()).items():
+            plan_sql = str(selection.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            plan = db.session.execute(text(explain + plan_sql)).all()
             run.sweeps.append(f"query plan, {step}: " + " / ".join(str(row[-1]) for row in plan))
         db.session.remove()
     for label, newly in (("none newly overdue", 0), ("up to 10 000 cases newly overdue", 10_000)):

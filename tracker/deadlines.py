@@ -6,6 +6,7 @@ from datetime import datetime
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
@@ -281,15 +282,37 @@ def lock_cases_with_lapsed_clock(
     a million cases (a merge semi-join) to find the one that had lapsed. SKIP LOCKED lets concurrent sweeps
     share the work; SQLite serialises writers instead.
     """
-    cases = session.scalars(
+    return list(dict.fromkeys(session.scalars(lapsed_clock_cases(clock, today=today, where=where, limit=limit))))
+
+
+def lapsed_clock_cases(clock: str, *, today: date, where: tuple = (), limit: int = 200) -> Select:
+    """The statement of `lock_cases_with_lapsed_clock`, which the benchmark also explains."""
+    return (
         select(Case)
         .join(Deadline, Deadline.case_id == Case.id)
         .where(Deadline.clock == clock, Deadline.status == DeadlineStatus.RUNNING, Deadline.due_on < today, *where)
         .order_by(Deadline.due_on)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Case)
-    ).all()
-    return list(dict.fromkeys(cases))
+    )
+
+
+def due_clocks(*, today: date, limit: int) -> Select:
+    """The cases of running clocks due before `today` and not yet marked, in ix_deadlines_sweep's own order.
+
+    Asked for cases in id order, SQLite scanned every clock in case order, and asked for no order, PostgreSQL
+    scanned the table, both reads growing with the open cases. The benchmark explains this statement too.
+    """
+    return (
+        select(Deadline.case_id)
+        .where(
+            Deadline.status == DeadlineStatus.RUNNING,
+            Deadline.due_on < today,
+            Deadline.overdue_at.is_(None),
+        )
+        .order_by(Deadline.due_on)
+        .limit(limit)
+    )
 
 
 def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> SweepResult:
@@ -300,19 +323,7 @@ def sweep_overdue(session: Session, *, now: datetime, batch_size: int = 500) -> 
     SQLite serialises writers (BEGIN IMMEDIATE), and the overdue_at check keeps repeats idempotent.
     """
     today = local_date(now)
-    # The due clocks first, in ix_deadlines_sweep's own order: asked for cases in id order, SQLite scanned every
-    # clock in case order, and asked for no order, PostgreSQL scanned the table, both reads growing with the
-    # open cases.
-    due_case_ids = set(session.scalars(
-        select(Deadline.case_id)
-        .where(
-            Deadline.status == DeadlineStatus.RUNNING,
-            Deadline.due_on < today,
-            Deadline.overdue_at.is_(None),
-        )
-        .order_by(Deadline.due_on)
-        .limit(batch_size)
-    ))
+    due_case_ids = set(session.scalars(due_clocks(today=today, limit=batch_size)))
     if not due_case_ids:
         return SweepResult(deadlines=0, cases=[])
     cases = session.scalars(
